@@ -1,0 +1,101 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Run a playbook of the downloaded config with ansible-playbook."""
+
+import os
+
+from mistral_lib import actions
+
+from tripleo_ffu.ansible import events
+from tripleo_ffu.ansible import runner
+from tripleo_ffu import paths
+
+
+class AnsiblePlaybookAction(actions.Action):
+    """Run `playbook` from <work_dir>/<stack>/; return a bounded result.
+
+    Progress goes, as JSON lines, to paths.events_file(work_dir, stack,
+    <workflow execution id>), where the CLI follows it.
+    """
+
+    def __init__(self, stack, work_dir=paths.DEFAULT_WORK_DIR,
+                 playbook=paths.DEFAULT_PLAYBOOK, inventory_file=None,
+                 node_user='heat-admin', tags=None, skip_tags=None,
+                 limit_hosts=None, verbosity=0, extra_vars=None,
+                 timeout=240):
+        super().__init__()
+        self.stack = stack
+        self.work_dir = work_dir
+        self.playbook = playbook
+        self.inventory_file = inventory_file
+        self.node_user = node_user
+        self.tags = tags
+        self.skip_tags = skip_tags
+        self.limit_hosts = limit_hosts
+        self.verbosity = verbosity
+        self.extra_vars = extra_vars
+        self.timeout = timeout
+
+    def _check_inputs(self, config_dir):
+        if not os.path.isdir(config_dir):
+            return ('No downloaded config for stack %s in %s: run '
+                    '"openstack overcloud ffwd-upgrade prepare" first'
+                    % (self.stack, self.work_dir))
+        playbook = os.path.join(config_dir, self.playbook)
+        if not os.path.isfile(playbook):
+            choices = sorted(n for n in os.listdir(config_dir)
+                             if n.endswith('_playbook.yaml'))
+            return ('Playbook %s is not in %s; the config has: %s' % (
+                self.playbook, config_dir, ', '.join(choices) or 'none'))
+        if not os.path.isfile(self._inventory(config_dir)):
+            return 'Inventory %s does not exist' % self._inventory(config_dir)
+        return None
+
+    def _inventory(self, config_dir):
+        return self.inventory_file or os.path.join(config_dir,
+                                                   paths.INVENTORY_FILE)
+
+    def run(self, context):
+        config_dir = paths.config_dir(self.work_dir, self.stack)
+        problem = self._check_inputs(config_dir)
+        if problem:
+            return actions.Result(error=problem)
+        execution_id = context.execution.workflow_execution_id or 'manual'
+        events_file = paths.events_file(self.work_dir, self.stack,
+                                        execution_id)
+        try:
+            argv = runner.build_command(
+                runner.find_ansible_playbook(), self.playbook,
+                self._inventory(config_dir), self.limit_hosts, self.tags,
+                self.skip_tags, self.extra_vars, self.verbosity)
+        except runner.PlaybookError as e:
+            return actions.Result(error=str(e))
+        result = runner.run_playbook(config_dir, argv, events_file,
+                                     float(self.timeout) * 60)
+        if result['rc'] == 0:
+            result['status'] = 'SUCCESS'
+            result['message'] = 'Playbook %s succeeded on %d host(s).' % (
+                self.playbook, len(result['recap']))
+        elif result['timed_out']:
+            result['status'] = 'FAILED'
+            result['message'] = (
+                'Playbook %s was stopped after %s minutes (timeout); '
+                'log: %s' % (self.playbook, self.timeout,
+                             result['log_path']))
+        else:
+            result['status'] = 'FAILED'
+            result['message'] = 'Playbook %s failed (rc %s): %s' % (
+                self.playbook, result['rc'],
+                events.failure_sentence(result['failures'],
+                                        result['log_path']))
+        return result

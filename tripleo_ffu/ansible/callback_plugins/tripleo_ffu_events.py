@@ -1,0 +1,107 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Ansible callback: progress as JSON lines, one event a line.
+
+The shape follows ansible-runner's events: {"event", "time", "event_data"}
+with host, task and result fields. Each line is flushed when written so
+that a follower sees it within a poll interval. The file is named by the
+TRIPLEO_FFU_EVENTS_FILE environment variable; without it the plugin stays
+silent.
+"""
+
+import json
+import os
+import time
+
+from ansible.plugins.callback import CallbackBase
+
+DOCUMENTATION = '''
+    name: tripleo_ffu_events
+    type: notification
+    short_description: write playbook progress as JSON lines
+    description:
+      - Writes one JSON object a line to the file named by the
+        TRIPLEO_FFU_EVENTS_FILE environment variable.
+'''
+
+MAX_MESSAGE = 2000
+
+
+def _message(result):
+    for key in ('msg', 'stderr', 'reason', 'stdout'):
+        value = result.get(key)
+        if value:
+            text = value if isinstance(value, str) else json.dumps(value)
+            return text[-MAX_MESSAGE:]
+    return ''
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = 'notification'
+    CALLBACK_NAME = 'tripleo_ffu_events'
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, display=None):
+        super().__init__(display=display)
+        path = os.environ.get('TRIPLEO_FFU_EVENTS_FILE')
+        self._out = None
+        if path:
+            os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+            self._out = open(path, 'a', buffering=1)
+
+    def _emit(self, event, **data):
+        if self._out is None:
+            return
+        self._out.write(json.dumps({'event': event, 'time': time.time(),
+                                    'event_data': data}) + '\n')
+
+    def _host_event(self, event, result, **extra):
+        task = result._task
+        self._emit(event, host=result._host.get_name(),
+                   task=task.get_name().strip(), task_uuid=task._uuid,
+                   **extra)
+
+    def v2_playbook_on_start(self, playbook):
+        self._emit('playbook_on_start',
+                   playbook=os.path.basename(playbook._file_name))
+
+    def v2_playbook_on_play_start(self, play):
+        self._emit('playbook_on_play_start', play=play.get_name().strip())
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self._emit('playbook_on_task_start', task=task.get_name().strip(),
+                   task_uuid=task._uuid)
+
+    def v2_runner_on_ok(self, result):
+        self._host_event('runner_on_ok', result,
+                         changed=bool(result._result.get('changed')))
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._host_event('runner_on_failed', result,
+                         ignore_errors=bool(ignore_errors),
+                         msg=_message(result._result))
+
+    def v2_runner_on_skipped(self, result):
+        self._host_event('runner_on_skipped', result)
+
+    def v2_runner_on_unreachable(self, result):
+        self._host_event('runner_on_unreachable', result,
+                         msg=_message(result._result))
+
+    def v2_playbook_on_stats(self, stats):
+        recap = {host: stats.summarize(host)
+                 for host in sorted(stats.processed)}
+        self._emit('playbook_on_stats', recap=recap)
+        self._out and self._out.close()
+        self._out = None

@@ -1,0 +1,99 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Reading the callback's JSON-lines events: recap, failures, progress."""
+
+import json
+
+MAX_FAILURES = 50
+
+
+def read_new_events(path, offset):
+    """Complete lines after byte `offset`; return (events, new offset).
+
+    A line still being written (no newline yet) is left for the next call.
+    """
+    try:
+        with open(path, 'rb') as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return [], offset
+    end = data.rfind(b'\n') + 1
+    events = []
+    for line in data[:end].splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            continue
+    return events, offset + end
+
+
+def summarize(events):
+    """Per-host recap and the failed host/task/message list of a run."""
+    recap, failures = {}, []
+    for event in events:
+        kind, data = event.get('event'), event.get('event_data') or {}
+        if kind == 'playbook_on_stats':
+            recap = data.get('recap') or {}
+        elif (kind == 'runner_on_failed' and not data.get('ignore_errors')
+                or kind == 'runner_on_unreachable'):
+            failures.append({'host': data.get('host'),
+                             'task': data.get('task'),
+                             'unreachable': kind == 'runner_on_unreachable',
+                             'message': data.get('msg', '')})
+    return recap, failures
+
+
+def failure_sentence(failures, log_path):
+    """One human sentence naming the failed hosts and tasks."""
+    if not failures:
+        return 'Ansible failed before any task ran; see %s.' % log_path
+    parts = []
+    for failure in failures[:5]:
+        what = 'unreachable' if failure['unreachable'] else 'failed'
+        lines = (failure['message'] or '').strip().splitlines()
+        parts.append('%s %s at task "%s": %s' % (
+            failure['host'], what, failure['task'],
+            lines[-1] if lines else 'no message'))
+    more = len(failures) - 5
+    tail = ' (and %d more)' % more if more > 0 else ''
+    return '%s%s. Full log: %s' % ('; '.join(parts), tail, log_path)
+
+
+def format_event(event, verbose=False):
+    """A progress line for the operator, or None for events not shown."""
+    kind, data = event.get('event'), event.get('event_data') or {}
+    if kind == 'playbook_on_start':
+        return 'PLAYBOOK [%s]' % data.get('playbook')
+    if kind == 'playbook_on_play_start':
+        return 'PLAY [%s]' % data.get('play')
+    if kind == 'playbook_on_task_start':
+        return 'TASK [%s]' % data.get('task') if verbose else None
+    host, task = data.get('host'), data.get('task')
+    if kind == 'runner_on_ok':
+        state = 'changed' if data.get('changed') else 'ok'
+        return '  %s: %s | %s' % (state, host, task)
+    if kind == 'runner_on_failed':
+        label = 'failed (ignored)' if data.get('ignore_errors') else 'FAILED'
+        return '  %s: %s | %s | %s' % (label, host, task, data.get('msg'))
+    if kind == 'runner_on_unreachable':
+        return '  UNREACHABLE: %s | %s | %s' % (host, task, data.get('msg'))
+    if kind == 'runner_on_skipped':
+        return '  skipped: %s | %s' % (host, task) if verbose else None
+    if kind == 'playbook_on_stats':
+        return 'RECAP ' + '; '.join(
+            '%s ok=%s changed=%s failed=%s unreachable=%s' % (
+                h, s.get('ok'), s.get('changed'), s.get('failures'),
+                s.get('unreachable'))
+            for h, s in sorted((data.get('recap') or {}).items()))
+    return None

@@ -1,0 +1,152 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Running ansible-playbook in a config dir, reproducibly and bounded."""
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu import paths
+
+CALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            'callback_plugins')
+DEFAULT_INTERPRETER = '/usr/bin/python3'
+
+ANSIBLE_CFG = """\
+[defaults]
+log_path = {log_path}
+retry_files_enabled = False
+host_key_checking = False
+callback_plugins = {callback_dir}
+callbacks_enabled = tripleo_ffu_events, profile_tasks
+interpreter_python = {interpreter}
+forks = 25
+timeout = 30
+gathering = smart
+deprecation_warnings = False
+
+[ssh_connection]
+ssh_args = -o ControlMaster=auto -o ControlPersist=30m \
+-o ServerAliveInterval=5 -o ServerAliveCountMax=5
+control_path_dir = {config_dir}/.ansible-cp
+retries = 8
+pipelining = True
+"""
+
+
+class PlaybookError(Exception):
+    """The playbook cannot be started (not a failure of the playbook)."""
+
+
+def find_ansible_playbook():
+    """ansible-playbook beside this Python first, then on PATH."""
+    beside = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    if os.access(beside, os.X_OK):
+        return beside
+    found = shutil.which('ansible-playbook')
+    if not found:
+        raise PlaybookError('ansible-playbook not found beside %s nor on PATH'
+                            % sys.executable)
+    return found
+
+
+def build_command(ansible_playbook, playbook, inventory, limit_hosts=None,
+                  tags=None, skip_tags=None, extra_vars=None, verbosity=0):
+    """The argv of the run; `extra_vars` is a dict or a string."""
+    argv = [ansible_playbook, '-i', inventory, playbook]
+    if verbosity:
+        argv.append('-' + 'v' * min(int(verbosity), 5))
+    if limit_hosts:
+        argv += ['--limit', limit_hosts]
+    if tags:
+        argv += ['--tags', tags]
+    if skip_tags:
+        argv += ['--skip-tags', skip_tags]
+    if extra_vars:
+        if isinstance(extra_vars, dict):
+            extra_vars = json.dumps(extra_vars, sort_keys=True)
+        argv += ['--extra-vars', extra_vars]
+    return argv
+
+
+def write_ansible_cfg(config_dir, log_path, interpreter=DEFAULT_INTERPRETER):
+    path = os.path.join(config_dir, 'ansible.cfg')
+    with open(path, 'w') as f:
+        f.write(ANSIBLE_CFG.format(log_path=log_path,
+                                   callback_dir=CALLBACK_DIR,
+                                   interpreter=interpreter,
+                                   config_dir=config_dir))
+    return path
+
+
+def write_command_script(config_dir, argv, env):
+    """A script that reproduces the run by hand, from the config dir."""
+    path = os.path.join(config_dir, paths.COMMAND_SCRIPT)
+    lines = ['#!/bin/bash', '# Reproduces the last ansible-playbook run.',
+             'set -e', 'cd %s' % shlex.quote(config_dir)]
+    lines += ['export %s=%s' % (k, shlex.quote(v)) for k, v in
+              sorted(env.items())]
+    lines.append('exec %s "$@"' % ' '.join(shlex.quote(a) for a in argv))
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    os.chmod(path, 0o755)
+    return path
+
+
+def run_playbook(config_dir, argv, events_file, timeout_s,
+                 poll_interval=0.5):
+    """Run `argv` in `config_dir`; return a bounded result dict.
+
+    The result has rc, timed_out, recap, failures (at most
+    events.MAX_FAILURES), log_path, events_file and command_script; never
+    the log itself, which may be huge.
+    """
+    log_path = os.path.join(config_dir, 'ansible.log')
+    cfg = write_ansible_cfg(config_dir, log_path)
+    env = {'ANSIBLE_CONFIG': cfg, 'TRIPLEO_FFU_EVENTS_FILE': events_file,
+           'ANSIBLE_FORCE_COLOR': '0'}
+    script = write_command_script(config_dir, argv, env)
+    os.makedirs(os.path.dirname(events_file), exist_ok=True)
+
+    deadline = time.monotonic() + timeout_s
+    with open(os.path.join(config_dir, 'ansible-stdout.log'), 'ab') as out:
+        proc = subprocess.Popen(argv, cwd=config_dir, stdout=out,
+                                stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=dict(os.environ, **env),
+                                start_new_session=True)
+        timed_out = False
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                timed_out = True
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                break
+            time.sleep(poll_interval)
+
+    events, _ = events_mod.read_new_events(events_file, 0)
+    recap, failures = events_mod.summarize(events)
+    return {'rc': proc.returncode, 'timed_out': timed_out, 'recap': recap,
+            'failures': failures[:events_mod.MAX_FAILURES],
+            'failure_count': len(failures),
+            'log_path': log_path, 'events_file': events_file,
+            'command_script': script}

@@ -1,0 +1,150 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Stack outputs -> the files of a config directory, and writing it safely.
+
+`render_config` is pure: it returns {relative path: text} and a report.
+`write_config` puts those files in place so that a failure never leaves a
+half-written config, and keeps the previous config beside it for diffing.
+"""
+
+import datetime
+import os
+import shutil
+import tempfile
+
+import yaml
+
+from tripleo_ffu.config import errors
+from tripleo_ffu.config import inventory as inventory_mod
+from tripleo_ffu.config import tasks as tasks_mod
+from tripleo_ffu import paths
+
+REQUIRED_OUTPUTS = ('RoleData', 'RoleConfig')
+KEEP_PREVIOUS = 5
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block-style YAML with long Jinja strings kept on one line."""
+
+
+def _str_presenter(dumper, data):
+    style = '|' if '\n' in data else None
+    return dumper.represent_scalar('tag:yaml.org,2002:str', data, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def to_yaml(data):
+    return yaml.dump(data, Dumper=_Dumper, default_flow_style=False,
+                     sort_keys=False, width=10000)
+
+
+def outputs_by_key(stack_outputs):
+    """Heat's [{output_key, output_value}] list as a dict."""
+    return {o['output_key']: o.get('output_value')
+            for o in stack_outputs or [] if 'output_key' in o}
+
+
+def _task_list(value, role, kind):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        try:
+            value = yaml.safe_load(value)
+        except yaml.YAMLError:
+            value = None
+    if not isinstance(value, list):
+        raise errors.ConfigError(
+            'RoleData[%s][%s] is not a list of tasks' % (role, kind))
+    return value
+
+
+def render_config(outputs, node_user):
+    """Return (files, report) for the config dir of one stack."""
+    missing = [name for name in REQUIRED_OUTPUTS
+               if not isinstance(outputs.get(name), dict)]
+    if missing:
+        raise errors.ConfigError(
+            'stack output(s) %s missing or not a mapping: was the stack '
+            'deployed from templates with fast-forward upgrade support?'
+            % ', '.join(missing))
+
+    files = {}
+    fixed, stepless = [], []
+    for role, role_data in sorted(outputs['RoleData'].items()):
+        for kind, value in sorted((role_data or {}).items()):
+            if not kind.endswith('_tasks'):
+                continue
+            task_list = _task_list(value, role, kind)
+            if kind in tasks_mod.STEPPED_KINDS:
+                task_list, fixed_here, stepless_here = (
+                    tasks_mod.put_step_first(task_list))
+                task_list = tasks_mod.order_by_step(task_list)
+                fixed += [{'role': role, 'file': '%s/%s.yaml' % (role, kind),
+                           'task': name} for name in fixed_here]
+                stepless += [{'role': role,
+                              'file': '%s/%s.yaml' % (role, kind),
+                              'task': name} for name in stepless_here]
+            files['%s/%s.yaml' % (role, kind)] = to_yaml(task_list)
+
+    for name, value in sorted(outputs['RoleConfig'].items()):
+        files['%s.yaml' % name] = (value if isinstance(value, str)
+                                   else to_yaml(value))
+
+    inventory = inventory_mod.build_inventory(outputs, node_user)
+    files[paths.INVENTORY_FILE] = to_yaml(inventory)
+
+    report = {'fixed_step_order': fixed, 'no_step_condition': stepless}
+    files[paths.HYGIENE_REPORT] = to_yaml(report)
+    return files, report
+
+
+def _timestamp():
+    return datetime.datetime.now(datetime.timezone.utc).strftime(
+        '%Y%m%dT%H%M%S%fZ')
+
+
+def _prune_previous(work_dir, stack, keep):
+    prefix = '%s.previous-' % stack
+    olds = sorted(n for n in os.listdir(work_dir) if n.startswith(prefix))
+    for name in olds[:-keep] if keep else olds:
+        shutil.rmtree(os.path.join(work_dir, name), ignore_errors=True)
+
+
+def write_config(files, work_dir, stack, keep_previous=KEEP_PREVIOUS):
+    """Write `files` as <work_dir>/<stack>/ and return (path, previous).
+
+    The files go to a new directory that replaces the old one only when
+    complete; the old one is kept as <stack>.previous-<UTC timestamp>.
+    """
+    os.makedirs(work_dir, exist_ok=True)
+    target = paths.config_dir(work_dir, stack)
+    staging = tempfile.mkdtemp(prefix='.%s.new-' % stack, dir=work_dir)
+    try:
+        for relpath, text in files.items():
+            path = os.path.join(staging, relpath)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, 'w') as f:
+                f.write(text)
+        os.chmod(staging, 0o755)
+        previous = None
+        if os.path.exists(target):
+            previous = '%s.previous-%s' % (target, _timestamp())
+            os.rename(target, previous)
+        os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _prune_previous(work_dir, stack, keep_previous)
+    return target, previous

@@ -1,0 +1,44 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Where things live in the work dir; shared by the actions and the CLI.
+
+Kept free of heavy imports: the CLI imports it at command start-up.
+"""
+
+import os
+
+DEFAULT_WORK_DIR = '/var/lib/mistral'
+WORK_DIR_ENV = 'TRIPLEO_FFU_WORK_DIR'
+WORKBOOK_NAME = 'tripleo.ffwd_upgrade.v1'
+INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
+DEFAULT_PLAYBOOK = 'fast_forward_upgrade_playbook.yaml'
+HYGIENE_REPORT = 'task-hygiene.yaml'
+COMMAND_SCRIPT = 'ansible-playbook-command.sh'
+
+
+def default_work_dir():
+    return os.environ.get(WORK_DIR_ENV) or DEFAULT_WORK_DIR
+
+
+def config_dir(work_dir, stack):
+    return os.path.join(work_dir, stack)
+
+
+def events_file(work_dir, stack, execution_id):
+    """JSON-lines progress of one ansible run, written by the callback."""
+    return os.path.join(config_dir(work_dir, stack), 'ansible-events',
+                        '%s.jsonl' % execution_id)
+
+
+def workflow_name(step):
+    return '%s.%s' % (WORKBOOK_NAME, step)

@@ -1,0 +1,364 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""`openstack overcloud ffwd-upgrade prepare | run | converge | status`.
+
+Thin commands: parse, confirm, start the workflow, follow it, print. All
+the upgrade behaviour lives in the workflows and their actions.
+"""
+
+import argparse
+import logging
+import os
+import sys
+
+from osc_lib.command import command
+from osc_lib import exceptions
+
+from tripleo_ffu import paths
+from tripleo_ffu.v1 import environment
+from tripleo_ffu.workflows import follow
+
+LOG = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 240
+DEFAULT_SSH_USER = 'heat-admin'
+CONFIRM_WARNING = (
+    'WARNING: the fast-forward upgrade is a critical operation that takes '
+    'the overcloud control plane down. Make sure you have a valid backup '
+    'of the overcloud (databases and configuration) before you go on.')
+# Inputs safe to show; environment, files, parameters and extra_vars may
+# carry passwords and are never printed.
+SHOWN_INPUTS = ('stack', 'work_dir', 'playbook', 'node_user', 'tags',
+                'skip_tags', 'limit_hosts', 'timeout')
+
+
+def default_stack():
+    return os.environ.get('OVERCLOUD_STACK_NAME') or 'overcloud'
+
+
+def positive_int(value):
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise argparse.ArgumentTypeError('must be a positive whole number '
+                                         'of minutes, got %r' % value)
+    return number
+
+
+def confirm(step, stack, stdin=None, stdout=None):
+    """Ask the operator to type `yes`; return True only if they did."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stdout.write('%s\n' % CONFIRM_WARNING)
+    if not stdin.isatty():
+        stdout.write('No terminal to confirm on: pass --yes to run '
+                     '"ffwd-upgrade %s" unattended.\n' % step)
+        return False
+    stdout.write('Type "yes" to run ffwd-upgrade %s on stack %s: '
+                 % (step, stack))
+    stdout.flush()
+    answer = stdin.readline()
+    return answer.strip().lower() == 'yes'
+
+
+class FFWDUpgradeBase(command.Command):
+    """Common options and the start-follow-report cycle."""
+
+    auth_required = True
+    step = None
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--stack', default=default_stack(),
+            help='Name or ID of the overcloud stack (default: '
+                 '$OVERCLOUD_STACK_NAME, else "overcloud").')
+        parser.add_argument(
+            '--yes', action='store_true',
+            help='Skip the confirmation (the upgrade is a critical '
+                 'operation: have a valid backup).')
+        parser.add_argument(
+            '--timeout', type=positive_int, default=DEFAULT_TIMEOUT,
+            metavar='<minutes>',
+            help='Bound on the whole wait, in minutes (default %d).'
+                 % DEFAULT_TIMEOUT)
+        parser.add_argument(
+            '--work-dir', default=paths.default_work_dir(),
+            help='Work dir of the Mistral executor holding <stack>/ '
+                 '(default: $%s, else %s).' % (paths.WORK_DIR_ENV,
+                                                paths.DEFAULT_WORK_DIR))
+        return parser
+
+    def workflow_input(self, parsed_args):
+        raise NotImplementedError()
+
+    def events_path(self, parsed_args, execution_id):
+        return None
+
+    def _write(self, line):
+        self.app.stdout.write(line + '\n')
+        self.app.stdout.flush()
+
+    def take_action(self, parsed_args):
+        workflow_input = self.workflow_input(parsed_args)
+        if not parsed_args.yes and not confirm(
+                self.step, parsed_args.stack, self.app.stdin,
+                self.app.stdout):
+            raise exceptions.CommandError(
+                'Cancelled: ffwd-upgrade %s was not confirmed; nothing was '
+                'started.' % self.step)
+        mistral = self.app.client_manager.workflow_engine
+        try:
+            execution = follow.start(mistral, self.step, workflow_input)
+        except follow.FFUError as e:
+            raise exceptions.CommandError(str(e))
+        self._write('Started %s (execution %s) on stack %s.' % (
+            paths.workflow_name(self.step), execution.id, parsed_args.stack))
+        output = follow_to_end(
+            mistral, execution.id, parsed_args.timeout * 60, self._write,
+            self.events_path(parsed_args, execution.id),
+            self.app.options.verbose_level > 1)
+        self.report(output)
+        self._write('FFWD Upgrade %s on stack %s complete.' % (
+            self.step.capitalize(), parsed_args.stack))
+
+    def report(self, output):
+        if output.get('message'):
+            self._write(output['message'])
+
+
+def follow_to_end(mistral, execution_id, timeout_s, write, events_path,
+                  verbose):
+    """Follow an execution; turn every way it can end badly into an error."""
+    follower = follow.Follower(mistral, write, events_path, verbose)
+    try:
+        return follower.follow(execution_id, timeout_s)
+    except KeyboardInterrupt:
+        raise exceptions.CommandError(
+            'Interrupted: stopped following execution %s; it goes on in '
+            'Mistral. Follow it again with "openstack overcloud '
+            'ffwd-upgrade status %s --follow".' % (execution_id,
+                                                  execution_id))
+    except follow.FFUError as e:
+        raise exceptions.CommandError(str(e))
+
+
+class StackUpdateCommand(FFWDUpgradeBase):
+    """prepare and converge: a PATCH stack update with environments."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '-e', '--environment-file', dest='environment_files',
+            action='append', default=[], metavar='<file>',
+            help='Environment file; repeatable, later files win.')
+        parser.add_argument(
+            '--environment-directory', dest='environment_directories',
+            action='append', default=[], metavar='<dir>',
+            help='Directory of environment files (*.yaml, name order), '
+                 'applied before the -e files; repeatable.')
+        return parser
+
+    def workflow_input(self, parsed_args):
+        try:
+            env, files, env_paths = environment.load(
+                parsed_args.environment_files,
+                parsed_args.environment_directories)
+        except environment.EnvironmentFileError as e:
+            raise exceptions.CommandError(str(e))
+        for path in env_paths:
+            LOG.debug('environment file: %s', path)
+        return {'stack': parsed_args.stack, 'environment': env,
+                'files': files, 'timeout': parsed_args.timeout}
+
+
+class FFWDUpgradePrepare(StackUpdateCommand):
+    """Update the stack for the fast-forward upgrade, download its config."""
+
+    step = 'prepare'
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--ssh-user', default=DEFAULT_SSH_USER,
+            help='User Ansible connects as, written to the generated '
+                 'inventory (default %s).' % DEFAULT_SSH_USER)
+        return parser
+
+    def workflow_input(self, parsed_args):
+        workflow_input = super().workflow_input(parsed_args)
+        workflow_input.update(work_dir=parsed_args.work_dir,
+                              node_user=parsed_args.ssh_user)
+        return workflow_input
+
+    def report(self, output):
+        super().report(output)
+        for fixed in output.get('fixed_step_order') or []:
+            self._write('  step condition moved first: %(role)s %(file)s '
+                        '"%(task)s"' % fixed)
+        for task in output.get('no_step_condition') or []:
+            self._write('  no step condition (runs at every step): %(role)s '
+                        '%(file)s "%(task)s"' % task)
+
+
+class FFWDUpgradeConverge(StackUpdateCommand):
+    """Update the stack back to normal deployments after the upgrade."""
+
+    step = 'converge'
+
+
+class FFWDUpgradeRun(FFWDUpgradeBase):
+    """Run the fast-forward upgrade playbook on the overcloud."""
+
+    step = 'run'
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--static-inventory', metavar='<path>',
+            help='Inventory to use as-is instead of the generated one.')
+        parser.add_argument(
+            '--ssh-user', default=DEFAULT_SSH_USER,
+            help='User Ansible connects as (default %s).' % DEFAULT_SSH_USER)
+        parser.add_argument(
+            '--playbook', default=paths.DEFAULT_PLAYBOOK,
+            help='Playbook of the downloaded config to run (default %s).'
+                 % paths.DEFAULT_PLAYBOOK)
+        parser.add_argument('--limit', metavar='<hosts>',
+                            help='Ansible --limit pattern.')
+        parser.add_argument('--tags', help='Ansible --tags.')
+        parser.add_argument('--skip-tags', help='Ansible --skip-tags.')
+        parser.add_argument(
+            '--extra-vars', metavar='<vars>',
+            help='Ansible --extra-vars: key=value pairs, JSON or @file.')
+        return parser
+
+    def workflow_input(self, parsed_args):
+        inventory = parsed_args.static_inventory
+        if inventory:
+            inventory = os.path.abspath(inventory)
+            if not os.path.isfile(inventory):
+                raise exceptions.CommandError(
+                    'Static inventory %s does not exist' % inventory)
+        workflow_input = {
+            'stack': parsed_args.stack, 'work_dir': parsed_args.work_dir,
+            'playbook': parsed_args.playbook, 'inventory_file': inventory,
+            'node_user': parsed_args.ssh_user, 'tags': parsed_args.tags,
+            'skip_tags': parsed_args.skip_tags,
+            'limit_hosts': parsed_args.limit,
+            # OSC's default verbosity is 1; Ansible's default is 0.
+            'verbosity': max(self.app.options.verbose_level - 1, 0),
+            'timeout': parsed_args.timeout}
+        if parsed_args.extra_vars:
+            workflow_input['extra_vars'] = parsed_args.extra_vars
+        return workflow_input
+
+    def events_path(self, parsed_args, execution_id):
+        return paths.events_file(parsed_args.work_dir, parsed_args.stack,
+                                 execution_id)
+
+    def report(self, output):
+        super().report(output)
+        for host, stats in sorted((output.get('recap') or {}).items()):
+            self._write('  %s: ok=%s changed=%s failed=%s unreachable=%s' % (
+                host, stats.get('ok'), stats.get('changed'),
+                stats.get('failures'), stats.get('unreachable')))
+        if output.get('log_path'):
+            self._write('Ansible log: %s' % output['log_path'])
+
+
+class FFWDUpgradeStatus(command.Lister):
+    """Show the ffwd-upgrade executions of a stack, newest first."""
+
+    auth_required = True
+    COLUMNS = ('ID', 'Step', 'State', 'Started', 'Updated', 'Task')
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            'execution', nargs='?', metavar='<execution id>',
+            help='Show this execution in detail instead of the list.')
+        parser.add_argument(
+            '--stack', default=default_stack(),
+            help='Stack whose executions to list (default: '
+                 '$OVERCLOUD_STACK_NAME, else "overcloud").')
+        parser.add_argument(
+            '--limit', type=positive_int, default=20,
+            help='At most this many executions (default 20).')
+        parser.add_argument(
+            '--follow', action='store_true',
+            help='With an execution id: follow it to its end first.')
+        parser.add_argument(
+            '--timeout', type=positive_int, default=DEFAULT_TIMEOUT,
+            metavar='<minutes>', help='Bound on --follow, in minutes.')
+        return parser
+
+    def _row(self, mistral, execution):
+        step = (execution.workflow_name or '').rsplit('.', 1)[-1]
+        return (execution.id, step, execution.state, execution.created_at,
+                execution.updated_at,
+                follow.current_task(mistral, execution))
+
+    def take_action(self, parsed_args):
+        mistral = self.app.client_manager.workflow_engine
+        try:
+            if parsed_args.execution:
+                return self._detail(mistral, parsed_args)
+            executions = follow.list_executions(mistral, parsed_args.stack)
+            rows = [self._row(mistral, e)
+                    for e in executions[:parsed_args.limit]]
+        except follow.FFUError as e:
+            raise exceptions.CommandError(str(e))
+        return self.COLUMNS, rows
+
+    def _detail(self, mistral, parsed_args):
+        execution_id = parsed_args.execution
+        try:
+            execution = follow.call(mistral, mistral.executions.get,
+                                    execution_id)
+        except follow.FFUError:
+            raise
+        except Exception as e:
+            raise exceptions.CommandError('No execution %s: %s'
+                                          % (execution_id, e))
+        if parsed_args.follow and execution.state not in (
+                follow.FINAL_STATES):
+            inputs = follow.execution_input(execution)
+            events = None
+            if execution.workflow_name == paths.workflow_name('run'):
+                events = paths.events_file(
+                    inputs.get('work_dir', paths.default_work_dir()),
+                    inputs.get('stack', 'overcloud'), execution_id)
+            try:
+                follow_to_end(mistral, execution_id,
+                              parsed_args.timeout * 60,
+                              lambda line: self.app.stdout.write(
+                                  line + '\n'),
+                              events, self.app.options.verbose_level > 1)
+            finally:
+                execution = follow.call(mistral, mistral.executions.get,
+                                        execution_id)
+        tasks = follow.call(mistral, mistral.tasks.list,
+                            workflow_execution_id=execution_id)
+        inputs = follow.execution_input(execution)
+        columns = self.COLUMNS + ('Message', 'Tasks', 'Inputs')
+        row = self._row(mistral, execution) + (
+            follow.parse_output(execution).get('message') or
+            execution.state_info or '',
+            ', '.join('%s=%s' % (t.name, t.state) for t in
+                      sorted(tasks, key=lambda t: t.created_at or '')),
+            ', '.join('%s=%s' % (k, inputs[k]) for k in SHOWN_INPUTS
+                      if inputs.get(k) not in (None, '')))
+        return columns, [row]

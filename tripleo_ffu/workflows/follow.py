@@ -1,0 +1,208 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The client side of Mistral: start an execution, follow it to its end.
+
+The only module that knows python-mistralclient. Following is done by
+polling the execution and its tasks, never by waiting for a message that
+can be lost, and every wait is bounded.
+"""
+
+import json
+import time
+
+from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu import paths
+
+FINAL_STATES = ('SUCCESS', 'ERROR', 'CANCELLED')
+POLL_INTERVAL = 0.5
+
+
+class FFUError(Exception):
+    """An error to show the operator as it is."""
+
+
+class MistralUnreachable(FFUError):
+    pass
+
+
+class WorkflowNotRegistered(FFUError):
+    pass
+
+
+class WorkflowFailed(FFUError):
+    def __init__(self, message, output=None):
+        super().__init__(message)
+        self.output = output or {}
+
+
+class FollowTimeout(FFUError):
+    pass
+
+
+def _endpoint(mistral):
+    http = getattr(mistral, 'http_client', None)
+    return getattr(http, 'base_url', None) or 'the configured endpoint'
+
+
+def _is_connection_error(exc):
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {'ConnectionError', 'ConnectFailure',
+                         'EndpointNotFound', 'ConnectTimeout'})
+
+
+def call(mistral, func, *args, **kwargs):
+    """Call the Mistral API, turning connection failures into one error."""
+    try:
+        return func(*args, **kwargs)
+    except Exception as e:
+        if _is_connection_error(e):
+            raise MistralUnreachable(
+                'Mistral is unreachable at %s (%s): is the Mistral API '
+                'running, and OS_WORKFLOWV2_ENDPOINT_OVERRIDE or the '
+                'catalog right?' % (_endpoint(mistral), type(e).__name__))
+        raise
+
+
+def start(mistral, step, workflow_input):
+    """Start workflow `step` of the workbook; return the execution."""
+    name = paths.workflow_name(step)
+    try:
+        return call(mistral, mistral.executions.create, name,
+                    workflow_input=workflow_input,
+                    description='tripleo-ffu %s of stack %s' % (
+                        step, workflow_input.get('stack')))
+    except MistralUnreachable:
+        raise
+    except Exception as e:
+        text = str(e)
+        if getattr(e, 'error_code', None) == 404 or (
+                'not found' in text.lower() and name in text):
+            raise WorkflowNotRegistered(
+                'Workflow %s is not registered in Mistral. Register the '
+                'workbook: "openstack workbook create '
+                'workbooks/ffwd_upgrade.yaml" (the sandbox does this in '
+                '"tripleo-ffu-sandbox up").' % name)
+        raise FFUError('Mistral refused to start %s: %s' % (name, text))
+
+
+def parse_output(execution):
+    output = getattr(execution, 'output', None) or '{}'
+    if isinstance(output, dict):
+        return output
+    try:
+        return json.loads(output)
+    except ValueError:
+        return {}
+
+
+def execution_input(execution):
+    value = getattr(execution, 'input', None) or '{}'
+    if isinstance(value, dict):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return {}
+
+
+class Follower(object):
+    """Prints an execution's task and Ansible progress until it ends."""
+
+    def __init__(self, mistral, write, events_path=None, verbose=False,
+                 poll_interval=POLL_INTERVAL, clock=time.monotonic,
+                 sleep=time.sleep):
+        self.mistral = mistral
+        self.write = write
+        self.events_path = events_path
+        self.verbose = verbose
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.sleep = sleep
+        self._task_states = {}
+        self._events_offset = 0
+
+    def _report_tasks(self, execution_id):
+        tasks = call(self.mistral, self.mistral.tasks.list,
+                     workflow_execution_id=execution_id)
+        running = []
+        for task in sorted(tasks, key=lambda t: t.created_at or ''):
+            seen = self._task_states.get(task.id)
+            if task.state != seen:
+                self._task_states[task.id] = task.state
+                line = '[%s] %s' % (task.name, task.state)
+                if task.state == 'ERROR' and task.state_info:
+                    line += ': %s' % task.state_info
+                self.write(line)
+            if task.state not in FINAL_STATES:
+                running.append(task.name)
+        return running
+
+    def _report_events(self):
+        if not self.events_path:
+            return
+        events, self._events_offset = events_mod.read_new_events(
+            self.events_path, self._events_offset)
+        for event in events:
+            line = events_mod.format_event(event, self.verbose)
+            if line:
+                self.write(line)
+
+    def follow(self, execution_id, timeout_s):
+        """Return the output of a SUCCESS execution; raise otherwise."""
+        deadline = self.clock() + timeout_s
+        while True:
+            execution = call(self.mistral, self.mistral.executions.get,
+                             execution_id)
+            running = self._report_tasks(execution_id)
+            self._report_events()
+            if execution.state in FINAL_STATES:
+                break
+            if self.clock() >= deadline:
+                raise FollowTimeout(
+                    'Gave up following execution %s after %d minutes; '
+                    'still running: %s. The upgrade goes on in Mistral: '
+                    '"openstack overcloud ffwd-upgrade status %s --follow" '
+                    'follows it again.' % (
+                        execution_id, timeout_s // 60,
+                        ', '.join(running) or 'the workflow',
+                        execution_id))
+            self.sleep(self.poll_interval)
+
+        output = parse_output(execution)
+        if execution.state == 'SUCCESS':
+            return output
+        message = (output.get('message') or execution.state_info or
+                   'execution %s ended %s' % (execution_id, execution.state))
+        raise WorkflowFailed('%s (execution %s, state %s)' % (
+            message, execution_id, execution.state), output)
+
+
+def list_executions(mistral, stack, limit=100):
+    """The ffwd-upgrade executions of `stack`, newest first."""
+    prefix = paths.WORKBOOK_NAME + '.'
+    found = call(mistral, mistral.executions.list, limit=limit,
+                 sort_keys='created_at', sort_dirs='desc')
+    return [e for e in found
+            if (e.workflow_name or '').startswith(prefix) and
+            execution_input(e).get('stack', 'overcloud') == stack]
+
+
+def current_task(mistral, execution):
+    """The name of the running task, or of the failed one."""
+    if execution.state == 'SUCCESS':
+        return ''
+    tasks = call(mistral, mistral.tasks.list,
+                 workflow_execution_id=execution.id)
+    wanted = 'ERROR' if execution.state == 'ERROR' else 'RUNNING'
+    names = [t.name for t in tasks if t.state == wanted]
+    return ', '.join(names)

@@ -23,7 +23,6 @@ import re
 # Task lists that a playbook includes once per step with `step` set.
 STEPPED_KINDS = (
     'fast_forward_upgrade_tasks',
-    'fast_forward_post_upgrade_tasks',
     'upgrade_tasks',
     'post_upgrade_tasks',
     'update_tasks',

@@ -1,0 +1,83 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""tripleo-ffu-sandbox: up | down | status | env | nodes | verify."""
+
+import argparse
+import sys
+
+from tripleo_ffu.sandbox import node_tool
+from tripleo_ffu.sandbox import report
+from tripleo_ffu.sandbox import sandbox as sandbox_mod
+from tripleo_ffu.sandbox.processes import SandboxError
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog='tripleo-ffu-sandbox',
+        description='A local undercloud (PostgreSQL, Heat, Mistral) on '
+                    'loopback with a demo Newton overcloud to upgrade.')
+    parser.add_argument(
+        '--state-dir',
+        help='Where everything lives (default: $TRIPLEO_FFU_SANDBOX_DIR, '
+             'else %s).' % sandbox_mod.default_state_dir())
+    sub = parser.add_subparsers(dest='command', required=True)
+    up = sub.add_parser('up', help='Start everything (no-op if running).')
+    up.add_argument('--transport', default='fake', choices=('fake',),
+                    help='Mistral RPC transport (default: fake, one '
+                         'process).')
+    sub.add_parser('down', help='Stop what up started; keep the data.')
+    sub.add_parser('status', help='Health of each server and the stack.')
+    sub.add_parser('env', help='Print the OS_* variables for openstack.')
+    sub.add_parser('nodes', help='Packages, services and migrations of the '
+                                 'demo nodes.')
+    verify = sub.add_parser(
+        'verify', help='Check the demo overcloud reached a release; exit 1 '
+                       'with what is wrong otherwise.')
+    verify.add_argument('--release', default='queens',
+                        choices=node_tool.RELEASES)
+    args = parser.parse_args(argv)
+
+    sandbox = sandbox_mod.Sandbox(args.state_dir)
+    try:
+        if args.command == 'up':
+            sandbox.up(args.transport)
+        elif args.command == 'down':
+            sandbox.down()
+        elif args.command == 'status':
+            rows = sandbox.status()
+            for row in rows:
+                print('%-16s %-16s %s' % row)
+            return 0 if all(r[1] != 'down' for r in rows) else 1
+        elif args.command == 'env':
+            print(sandbox.rc_text(), end='')
+        elif args.command == 'nodes':
+            print(report.nodes_table(sandbox))
+        elif args.command == 'verify':
+            problems = report.verify(sandbox, args.release)
+            print(report.nodes_table(sandbox))
+            if problems:
+                print('NOT at %s:' % args.release)
+                for problem in problems:
+                    print('  - %s' % problem)
+                return 1
+            print('Verified: every demo node is at %s, migrations applied '
+                  'once and in order on the bootstrap node only, services '
+                  'running, workload answering.' % args.release)
+    except SandboxError as e:
+        sys.stderr.write('tripleo-ffu-sandbox %s: %s\n' % (args.command, e))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

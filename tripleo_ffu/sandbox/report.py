@@ -1,0 +1,79 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What the demo overcloud looks like, and whether it reached a release."""
+
+import urllib.request
+
+from tripleo_ffu.sandbox import node_tool
+from tripleo_ffu.sandbox import sandbox as sandbox_mod
+
+
+def _workload_answers(sandbox):
+    try:
+        with urllib.request.urlopen(sandbox.workload_url, timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def nodes_table(sandbox):
+    """A plain-text table: one line per node and package."""
+    lines = ['%-26s %-26s %-10s %-8s' % ('NODE', 'PACKAGE', 'VERSION',
+                                         'SERVICE')]
+    for hostname in sorted(sandbox_mod.DEMO_NODES):
+        state = sandbox.node_state(hostname)
+        for package, version in sorted(state['packages'].items()):
+            service = state['services'].get(package, '-')
+            lines.append('%-26s %-26s %-10s %-8s' % (hostname, package,
+                                                     version, service))
+        lines.append('%-26s %-26s %s' % (hostname, 'repos', state['repo']))
+        applied = ['%s/%s' % (m['release'], m['name'])
+                   for m in state['migrations']
+                   if m['release'] != 'newton']
+        lines.append('%-26s %-26s %s' % (hostname, 'migrations since newton',
+                                         ', '.join(applied) or 'none'))
+    lines.append('workload on %s: %s' % (
+        sandbox_mod.WORKLOAD_NODE, 'answering' if _workload_answers(sandbox)
+        else 'NOT ANSWERING'))
+    return '\n'.join(lines)
+
+
+def verify(sandbox, release):
+    """[problem, ...]; empty when every node is fully at `release`."""
+    problems = []
+    index = node_tool.RELEASES.index(release)
+    for hostname, spec in sorted(sandbox_mod.DEMO_NODES.items()):
+        state = sandbox.node_state(hostname)
+        if state['repo'] != release:
+            problems.append('%s repos at %s' % (hostname, state['repo']))
+        for package, version in sorted(state['packages'].items()):
+            wanted = node_tool.VERSIONS[package][index]
+            if version != wanted:
+                problems.append('%s %s is %s, not %s' % (
+                    hostname, package, version, wanted))
+        for service, running in sorted(state['services'].items()):
+            if running != 'running':
+                problems.append('%s service %s is %s' % (hostname, service,
+                                                          running))
+        expected = [(s, r, n) for s in spec['databases']
+                    for r in node_tool.RELEASES[:index + 1]
+                    for n in node_tool.MIGRATIONS[s][r]]
+        got = [(m['service'], m['release'], m['name'])
+               for m in state['migrations']]
+        if got != expected:
+            problems.append('%s migrations are %s, expected %s' % (
+                hostname, got, expected))
+    if not _workload_answers(sandbox):
+        problems.append('the workload on %s does not answer'
+                        % sandbox_mod.WORKLOAD_NODE)
+    return problems

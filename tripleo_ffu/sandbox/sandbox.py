@@ -1,0 +1,555 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The embedded undercloud: PostgreSQL, Heat and Mistral on loopback.
+
+Everything lives in one state directory: configs, databases, logs, pids,
+the Mistral work dir and the demo overcloud's nodes. `up` is idempotent,
+`down` stops what `up` started, by pid, and keeps the data.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from tripleo_ffu import paths
+from tripleo_ffu.sandbox import node_tool
+from tripleo_ffu.sandbox import processes
+from tripleo_ffu.sandbox.processes import SandboxError
+
+PG_BIN_DIRS = ('/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin',
+               '/usr/lib/postgresql/17/bin')
+TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             'templates')
+STACK = 'overcloud'
+START_TIMEOUT = 240
+STACK_TIMEOUT = 600
+
+# The demo overcloud's nodes: role, packages, services, databases.
+DEMO_NODES = {
+    'overcloud-controller-0': {
+        'role': 'Controller',
+        'packages': ['keystone', 'mariadb', 'rabbitmq-server', 'haproxy',
+                     'keepalived', 'docker', 'openstack-tripleo-common'],
+        'services': ['keystone', 'mariadb', 'rabbitmq-server', 'haproxy',
+                     'keepalived', 'docker'],
+        'databases': ['keystone'],
+    },
+    'overcloud-novacompute-0': {
+        'role': 'Compute',
+        'packages': ['nova', 'docker', 'openstack-tripleo-common'],
+        'services': ['nova', 'docker'],
+        'databases': [],
+    },
+}
+WORKLOAD_NODE = 'overcloud-novacompute-0'
+
+
+def default_state_dir():
+    if os.environ.get('TRIPLEO_FFU_SANDBOX_DIR'):
+        return os.environ['TRIPLEO_FFU_SANDBOX_DIR']
+    if os.geteuid() == 0:
+        # PostgreSQL runs as the postgres user, who cannot enter /root.
+        return '/var/lib/tripleo-ffu/sandbox'
+    base = os.environ.get('XDG_DATA_HOME') or os.path.expanduser(
+        '~/.local/share')
+    return os.path.join(base, 'tripleo-ffu', 'sandbox')
+
+
+def find_workbook():
+    """This checkout's workbook, else the installed copy."""
+    here = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    for candidate in (os.path.join(here, 'workbooks', 'ffwd_upgrade.yaml'),
+                      os.path.join(sys.prefix, 'share', 'tripleo-ffu',
+                                   'workbooks', 'ffwd_upgrade.yaml')):
+        if os.path.isfile(candidate):
+            return candidate
+    raise SandboxError('workbooks/ffwd_upgrade.yaml not found beside the '
+                       'package nor under %s/share/tripleo-ffu' % sys.prefix)
+
+
+def _bin(name):
+    path = os.path.join(os.path.dirname(sys.executable), name)
+    if not os.access(path, os.X_OK):
+        raise SandboxError('%s not found beside %s: install tripleo-ffu '
+                           'with its test requirements (mistral, '
+                           'openstack-heat) in this environment'
+                           % (name, sys.executable))
+    return path
+
+
+def _http_ok(url, timeout=2):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+class Sandbox(object):
+
+    def __init__(self, state_dir=None, out=print):
+        self.state_dir = os.path.abspath(state_dir or default_state_dir())
+        self.out = out
+        self.info_file = os.path.join(self.state_dir, 'sandbox.json')
+        self.logs_dir = os.path.join(self.state_dir, 'logs')
+        self.run_dir = os.path.join(self.state_dir, 'run')
+        self.pg_dir = os.path.join(self.state_dir, 'postgresql')
+        self.pg_data = os.path.join(self.pg_dir, 'data')
+        self.work_dir = os.path.join(self.state_dir, 'work')
+        self.nodes_dir = os.path.join(self.state_dir, 'nodes')
+        self.rc_file = os.path.join(self.state_dir, 'sandboxrc')
+        self.demo_env_file = os.path.join(self.state_dir, 'demo-env.yaml')
+        self.info = self._load_info()
+
+    # -- bookkeeping ---------------------------------------------------
+    def _load_info(self):
+        try:
+            with open(self.info_file) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def _save_info(self):
+        with open(self.info_file, 'w') as f:
+            json.dump(self.info, f, indent=2, sort_keys=True)
+
+    def _pid_file(self, name):
+        return os.path.join(self.run_dir, '%s.pid' % name)
+
+    def _log(self, name):
+        return os.path.join(self.logs_dir, '%s.log' % name)
+
+    def _alive(self, name):
+        pid = processes.read_pid(self._pid_file(name))
+        return processes.pid_alive(pid, self.state_dir)
+
+    @property
+    def heat_url(self):
+        return 'http://127.0.0.1:%d/v1/admin' % self.info['heat_port']
+
+    @property
+    def mistral_url(self):
+        return 'http://127.0.0.1:%d/v2' % self.info['mistral_port']
+
+    @property
+    def workload_url(self):
+        return 'http://127.0.0.1:%d/' % self.info['workload_port']
+
+    def _db_url(self, name):
+        return 'postgresql+psycopg2://postgres@127.0.0.1:%d/%s' % (
+            self.info['pg_port'], name)
+
+    # -- up ------------------------------------------------------------
+    def up(self, transport='fake'):
+        started = time.monotonic()
+        if transport != 'fake':
+            raise SandboxError('transport %r is not supported by this '
+                               'sandbox yet; use the default (fake)'
+                               % transport)
+        for directory in (self.state_dir, self.logs_dir, self.run_dir,
+                          self.work_dir, self.nodes_dir):
+            os.makedirs(directory, exist_ok=True)
+        os.chmod(self.state_dir, 0o755)
+        self._allocate_ports()
+        self._start_postgres()
+        self._write_configs()
+        self._sync_databases()
+        self._start_heat()
+        self._start_mistral()
+        self._register_workbook()
+        self._init_nodes()
+        self._start_workload()
+        self._create_demo_stack()
+        self._write_rc()
+        self.out('Sandbox up in %.1f s. Use it: source %s'
+                 % (time.monotonic() - started, self.rc_file))
+
+    def _allocate_ports(self):
+        changed = False
+        for name in ('pg_port', 'heat_port', 'mistral_port',
+                     'workload_port'):
+            if not self.info.get(name):
+                self.info[name] = processes.free_port()
+                changed = True
+        if not self.info.get('heat_auth_key'):
+            self.info['heat_auth_key'] = secrets.token_hex(16)
+            changed = True
+        if changed:
+            self._save_info()
+
+    def _check_port(self, name, port):
+        if processes.port_busy(port):
+            raise SandboxError(
+                'port %d for %s is taken by another process; stop it or '
+                'remove %s to pick new ports' % (port, name, self.info_file))
+
+    def _pg_bin(self, name):
+        for directory in PG_BIN_DIRS:
+            path = os.path.join(directory, name)
+            if os.access(path, os.X_OK):
+                return path
+        found = shutil.which(name)
+        if found:
+            return found
+        raise SandboxError('PostgreSQL server not found (%s). Install it: '
+                           'sudo apt-get install -y postgresql' % name)
+
+    def _pg_user(self):
+        return 'postgres' if os.geteuid() == 0 else None
+
+    def _check_traversable(self):
+        path = self.state_dir
+        while path != '/':
+            path = os.path.dirname(path)
+            if not os.stat(path).st_mode & 0o001:
+                raise SandboxError(
+                    'PostgreSQL runs as user postgres, who cannot enter %s; '
+                    'choose a state dir under a path others can traverse '
+                    '(e.g. --state-dir /var/lib/tripleo-ffu/sandbox)' % path)
+
+    def _start_postgres(self):
+        if self._alive('postgres'):
+            return
+        self._check_port('PostgreSQL', self.info['pg_port'])
+        user = self._pg_user()
+        if user:
+            self._check_traversable()
+        if not os.path.exists(os.path.join(self.pg_data, 'PG_VERSION')):
+            self.out('Creating the PostgreSQL cluster in %s' % self.pg_data)
+            os.makedirs(self.pg_data, exist_ok=True)
+            if user:
+                shutil.chown(self.pg_dir, user)
+                shutil.chown(self.pg_data, user)
+            result = subprocess.run(
+                [self._pg_bin('initdb'), '-D', self.pg_data, '-U',
+                 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'],
+                capture_output=True, text=True,
+                preexec_fn=processes.as_user(user))
+            if result.returncode:
+                raise SandboxError('initdb failed: %s' % result.stderr)
+        run_dir = os.path.join(self.pg_dir, 'run')
+        os.makedirs(run_dir, exist_ok=True)
+        if user:
+            shutil.chown(run_dir, user)
+        self.out('Starting PostgreSQL on 127.0.0.1:%d' % self.info['pg_port'])
+        proc = processes.start(
+            [self._pg_bin('postgres'), '-D', self.pg_data,
+             '-p', str(self.info['pg_port']),
+             '-c', 'listen_addresses=127.0.0.1',
+             '-c', 'unix_socket_directories=%s' % run_dir,
+             '-c', 'fsync=off', '-c', 'max_connections=200'],
+            self._log('postgresql'), self._pid_file('postgres'), user=user)
+        processes.wait_until(self._pg_ready, START_TIMEOUT, 'PostgreSQL',
+                             self._log('postgresql'), proc)
+
+    def _pg_connect(self, dbname='postgres'):
+        import psycopg2
+        return psycopg2.connect(host='127.0.0.1', port=self.info['pg_port'],
+                                user='postgres', dbname=dbname,
+                                connect_timeout=2)
+
+    def _pg_ready(self):
+        try:
+            self._pg_connect().close()
+            return True
+        except Exception:
+            return False
+
+    def _sync_databases(self):
+        conn = self._pg_connect()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute('SELECT datname FROM pg_database')
+            existing = {row[0] for row in cur.fetchall()}
+            for name in ('mistral', 'heat'):
+                if name not in existing:
+                    cur.execute('CREATE DATABASE %s' % name)
+        conn.close()
+        if self.info.get('db_synced'):
+            return
+        self.out('Creating the Heat and Mistral schemas')
+        steps = [
+            ([_bin('heat-manage'), '--config-file', self._conf('heat'),
+              'db_sync'], 'heat-manage db_sync'),
+            ([_bin('mistral-db-manage'), '--config-file',
+              self._conf('mistral'), 'upgrade', 'head'],
+             'mistral-db-manage upgrade'),
+            ([_bin('mistral-db-manage'), '--config-file',
+              self._conf('mistral'), 'populate'],
+             'mistral-db-manage populate'),
+        ]
+        for argv, what in steps:
+            with open(self._log('db-sync'), 'ab') as log:
+                if subprocess.run(argv, stdout=log,
+                                  stderr=subprocess.STDOUT).returncode:
+                    raise SandboxError('%s failed; see %s'
+                                       % (what, self._log('db-sync')))
+        self.info['db_synced'] = True
+        self._save_info()
+
+    def _conf(self, name):
+        return os.path.join(self.state_dir, '%s.conf' % name)
+
+    def _write_configs(self):
+        paste = os.path.join(sys.prefix, 'etc', 'heat', 'api-paste.ini')
+        if not os.path.isfile(paste):
+            raise SandboxError('Heat api-paste.ini not found at %s' % paste)
+        heat = HEAT_CONF.format(
+            log=self._log('heat'), db=self._db_url('heat'),
+            key=self.info['heat_auth_key'], paste=paste)
+        mistral = MISTRAL_CONF.format(
+            log=self._log('mistral'), db=self._db_url('mistral'),
+            port=self.info['mistral_port'])
+        for name, text in (('heat', heat), ('mistral', mistral)):
+            with open(self._conf(name), 'w') as f:
+                f.write(text)
+
+    def _start_heat(self):
+        if not self._alive('heat'):
+            self._check_port('Heat', self.info['heat_port'])
+            self.out('Starting Heat (API + engine) on 127.0.0.1:%d'
+                     % self.info['heat_port'])
+            proc = processes.start(
+                [sys.executable, '-m', 'tripleo_ffu.sandbox.heat_server',
+                 '--config-file', self._conf('heat'),
+                 '--bind-port', str(self.info['heat_port'])],
+                self._log('heat-stdout'), self._pid_file('heat'))
+            processes.wait_until(
+                lambda: _http_ok(self.heat_url + '/stacks', timeout=10),
+                START_TIMEOUT, 'Heat', self._log('heat'), proc)
+
+    def _start_mistral(self):
+        if not self._alive('mistral'):
+            self._check_port('Mistral', self.info['mistral_port'])
+            self.out('Starting Mistral (API, engine, executor, notifier) on '
+                     '127.0.0.1:%d' % self.info['mistral_port'])
+            env = dict(os.environ, TRIPLEO_FFU_ORCHESTRATION_URL=self.heat_url)
+            proc = processes.start(
+                [sys.executable, '-m', 'tripleo_ffu.sandbox.mistral_server',
+                 '--config-file', self._conf('mistral')],
+                self._log('mistral-stdout'), self._pid_file('mistral'),
+                env=env)
+            processes.wait_until(
+                lambda: _http_ok(self.mistral_url + '/workflows?limit=1'),
+                START_TIMEOUT, 'Mistral', self._log('mistral'), proc)
+
+    def mistral_client(self):
+        from mistralclient.api.v2 import client
+        return client.Client(mistral_url=self.mistral_url)
+
+    def heat_client(self):
+        from heatclient import client
+        return client.Client('1', endpoint=self.heat_url, token='sandbox')
+
+    def _register_workbook(self):
+        mistral = self.mistral_client()
+        with open(find_workbook()) as f:
+            definition = f.read()
+        names = [w.name for w in mistral.workbooks.list()]
+        if paths.WORKBOOK_NAME in names:
+            mistral.workbooks.update(definition)
+        else:
+            mistral.workbooks.create(definition)
+        self.out('Registered workbook %s' % paths.WORKBOOK_NAME)
+
+    def _init_nodes(self):
+        for hostname, spec in DEMO_NODES.items():
+            node = node_tool.Node(os.path.join(self.nodes_dir, hostname))
+            if not os.path.exists(node.state_file):
+                node.init(spec['packages'], spec['services'],
+                          spec['databases'])
+
+    def _start_workload(self):
+        if self._alive('workload'):
+            return
+        self._check_port('the demo workload', self.info['workload_port'])
+        proc = processes.start(
+            [sys.executable, '-m', 'tripleo_ffu.sandbox.workload',
+             '--port', str(self.info['workload_port']),
+             '--root', os.path.join(self.nodes_dir, WORKLOAD_NODE)],
+            self._log('workload'), self._pid_file('workload'))
+        processes.wait_until(lambda: _http_ok(self.workload_url), 30,
+                             'the demo workload', self._log('workload'),
+                             proc)
+
+    def demo_environment_paths(self, step):
+        """The -e files the README passes to prepare or converge."""
+        lifecycle = os.path.join(TEMPLATES_DIR, 'environments', 'lifecycle')
+        if step == 'prepare':
+            return [os.path.join(TEMPLATES_DIR, 'environments',
+                                 'container-registry.yaml'),
+                    os.path.join(lifecycle, 'ffwd-upgrade-prepare.yaml')]
+        return [os.path.join(TEMPLATES_DIR, 'environments',
+                             'container-registry.yaml'),
+                os.path.join(lifecycle, 'ffwd-upgrade-converge.yaml')]
+
+    def _create_demo_stack(self):
+        from heatclient.common import template_utils
+        from heatclient import exc
+
+        heat = self.heat_client()
+        try:
+            stack = heat.stacks.get(STACK)
+            if stack.stack_status.endswith('FAILED'):
+                self.out('Demo stack %s is %s: %s' % (
+                    STACK, stack.stack_status, stack.stack_status_reason))
+            return
+        except exc.HTTPNotFound:
+            pass
+        with open(self.demo_env_file, 'w') as f:
+            f.write('parameter_defaults:\n  DemoNodesDir: %s\n'
+                    % self.nodes_dir)
+        self.out('Creating the demo overcloud stack %s' % STACK)
+        tpl_files, template = template_utils.get_template_contents(
+            os.path.join(TEMPLATES_DIR, 'overcloud.yaml'))
+        env_files, env = (
+            template_utils.process_multiple_environments_and_files(
+                env_paths=[os.path.join(TEMPLATES_DIR,
+                                        'overcloud-resource-registry.yaml'),
+                           self.demo_env_file]))
+        heat.stacks.create(stack_name=STACK, template=template,
+                           files=dict(tpl_files, **env_files),
+                           environment=env, timeout_mins=10)
+        deadline = time.monotonic() + STACK_TIMEOUT
+        while time.monotonic() < deadline:
+            stack = heat.stacks.get(STACK)
+            if not stack.stack_status.endswith('IN_PROGRESS'):
+                break
+            time.sleep(1)
+        if stack.stack_status != 'CREATE_COMPLETE':
+            raise SandboxError('demo stack %s is %s: %s; see %s' % (
+                STACK, stack.stack_status, stack.stack_status_reason,
+                self._log('heat')))
+
+    def _write_rc(self):
+        with open(self.rc_file, 'w') as f:
+            f.write(self.rc_text())
+
+    def rc_text(self):
+        return RC_TEMPLATE.format(heat=self.heat_url,
+                                  mistral=self.mistral_url,
+                                  work_dir=self.work_dir,
+                                  state_dir=self.state_dir)
+
+    # -- down / status -------------------------------------------------
+    def down(self):
+        stopped = []
+        for name in ('workload', 'mistral', 'heat', 'postgres'):
+            if processes.stop(self._pid_file(name), self.state_dir):
+                stopped.append(name)
+        self.out('Stopped: %s (data kept in %s)' % (
+            ', '.join(stopped) or 'nothing was running', self.state_dir))
+        return stopped
+
+    def status(self):
+        """[(component, state, detail)]; state is 'up' or 'down'."""
+        if not self.info:
+            return [('sandbox', 'down', 'no sandbox in %s' % self.state_dir)]
+        rows = []
+        checks = [
+            ('postgres', 'PostgreSQL', self._pg_ready,
+             '127.0.0.1:%s' % self.info.get('pg_port')),
+            ('heat', 'Heat', lambda: _http_ok(self.heat_url + '/stacks'),
+             self.heat_url),
+            ('mistral', 'Mistral',
+             lambda: _http_ok(self.mistral_url + '/workflows?limit=1'),
+             self.mistral_url),
+            ('workload', 'demo workload', lambda: _http_ok(self.workload_url),
+             self.workload_url),
+        ]
+        for name, label, check, where in checks:
+            ok = self._alive(name) and check()
+            rows.append((label, 'up' if ok else 'down',
+                         where if ok else 'log: %s' % self._log(name)))
+        stack_state = 'unknown'
+        if rows[1][1] == 'up':
+            try:
+                stack = self.heat_client().stacks.get(STACK)
+                stack_state = stack.stack_status
+            except Exception as e:
+                stack_state = 'missing (%s)' % type(e).__name__
+        rows.append(('stack %s' % STACK, stack_state, ''))
+        return rows
+
+    def node_state(self, hostname):
+        return node_tool.Node(os.path.join(self.nodes_dir, hostname)).show()
+
+
+HEAT_CONF = """\
+[DEFAULT]
+transport_url = fake://
+log_file = {log}
+use_stderr = false
+debug = false
+host = tripleo-ffu-sandbox
+num_engine_workers = 1
+deferred_auth_method = password
+auth_encryption_key = {key}
+convergence_engine = true
+max_resources_per_stack = -1
+
+[paste_deploy]
+flavor = noauth
+api_paste_config = {paste}
+
+[database]
+connection = {db}
+max_pool_size = 20
+max_overflow = 40
+
+[oslo_policy]
+enforce_new_defaults = false
+enforce_scope = false
+
+[cache]
+enabled = false
+"""
+
+MISTRAL_CONF = """\
+[DEFAULT]
+transport_url = fake:/
+log_file = {log}
+use_stderr = false
+debug = false
+
+[api]
+host = 127.0.0.1
+port = {port}
+
+[database]
+connection = {db}
+max_pool_size = 20
+max_overflow = 40
+
+[pecan]
+auth_enable = False
+
+[cron_trigger]
+enabled = False
+"""
+
+RC_TEMPLATE = """\
+# tripleo-ffu sandbox ({state_dir}): the openstack CLI without Keystone.
+export OS_AUTH_TYPE=none
+export OS_ENDPOINT={heat}
+export OS_WORKFLOWV2_ENDPOINT_OVERRIDE={mistral}
+export TRIPLEO_FFU_WORK_DIR={work_dir}
+export OVERCLOUD_STACK_NAME=overcloud
+"""

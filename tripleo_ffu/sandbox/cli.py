@@ -38,6 +38,7 @@ def main(argv=None):
     sub.add_parser('down', help='Stop what up started; keep the data.')
     sub.add_parser('status', help='Health of each server and the stack.')
     sub.add_parser('env', help='Print the OS_* variables for openstack.')
+    sub.add_parser('reset-nodes', help='Put the demo nodes back at Newton.')
     sub.add_parser('nodes', help='Packages, services and migrations of the '
                                  'demo nodes.')
     verify = sub.add_parser(
@@ -60,6 +61,8 @@ def main(argv=None):
             return 0 if all(r[1] != 'down' for r in rows) else 1
         elif args.command == 'env':
             print(sandbox.rc_text(), end='')
+        elif args.command == 'reset-nodes':
+            sandbox.reset_nodes()
         elif args.command == 'nodes':
             print(report.nodes_table(sandbox))
         elif args.command == 'verify':

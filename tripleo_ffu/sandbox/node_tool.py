@@ -63,6 +63,12 @@ class NodeError(Exception):
     pass
 
 
+def _release_index(package, version):
+    """The newest release whose version of `package` is `version`."""
+    versions = VERSIONS[package]
+    return len(versions) - 1 - versions[::-1].index(version)
+
+
 class Node(object):
     def __init__(self, root):
         self.root = root
@@ -124,14 +130,9 @@ class Node(object):
 
     def repo(self, release):
         state = self.load()
-        current, wanted = RELEASES.index(state['repo']), RELEASES.index(
-            release)
-        if wanted < current:
-            raise NodeError('repos are at %s; refusing to go back to %s'
-                            % (state['repo'], release))
-        state['repo'] = release
+        previous, state['repo'] = state['repo'], release
         self.save(state)
-        self.log('repo %s' % release)
+        self.log('repo %s -> %s' % (previous, release))
 
     def service(self, name, action):
         state = self.load()
@@ -143,6 +144,7 @@ class Node(object):
         self.log('service %s %s' % (name, action))
 
     def package(self, name, release):
+        """Update `name` to the repos' version; never downgrade (as yum)."""
         state = self.load()
         if name not in state['packages']:
             raise NodeError('package %s is not installed' % name)
@@ -151,13 +153,13 @@ class Node(object):
                             % (name, release, state['repo']))
         index = RELEASES.index(release)
         current = state['packages'][name]
-        wanted = VERSIONS[name][index]
-        if VERSIONS[name].index(current) > index:
-            raise NodeError('%s %s is newer than %s' % (name, current,
-                                                        wanted))
-        state['packages'][name] = wanted
+        if _release_index(name, current) >= index:
+            print('%s %s is installed; nothing to update' % (name, current))
+            return
+        state['packages'][name] = VERSIONS[name][index]
         self.save(state)
-        self.log('package %s %s -> %s' % (name, current, wanted))
+        self.log('package %s %s -> %s' % (name, current,
+                                           VERSIONS[name][index]))
 
     def migrate(self, service, release):
         state = self.load()
@@ -167,9 +169,10 @@ class Node(object):
             raise NodeError('%s db sync needs the database server running'
                             % service)
         index = RELEASES.index(release)
-        if state['packages'][service] != VERSIONS[service][index]:
+        installed = state['packages'][service]
+        if _release_index(service, installed) < index:
             raise NodeError('%s db sync to %s needs %s code, found %s' % (
-                service, release, release, state['packages'][service]))
+                service, release, release, installed))
         with self._db() as db:
             applied = {r[0] for r in db.execute(
                 'SELECT name FROM migrations WHERE service = ?', (service,))}

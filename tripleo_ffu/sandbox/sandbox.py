@@ -369,12 +369,20 @@ class Sandbox(object):
             mistral.workbooks.create(definition)
         self.out('Registered workbook %s' % paths.WORKBOOK_NAME)
 
-    def _init_nodes(self):
+    def _init_nodes(self, fresh=False):
         for hostname, spec in DEMO_NODES.items():
-            node = node_tool.Node(os.path.join(self.nodes_dir, hostname))
+            root = os.path.join(self.nodes_dir, hostname)
+            if fresh:
+                shutil.rmtree(root, ignore_errors=True)
+            node = node_tool.Node(root)
             if not os.path.exists(node.state_file):
                 node.init(spec['packages'], spec['services'],
                           spec['databases'])
+
+    def reset_nodes(self):
+        """Put the demo nodes back at Newton (packages, repos, databases)."""
+        self._init_nodes(fresh=True)
+        self.out('Demo nodes reset to newton in %s' % self.nodes_dir)
 
     def _start_workload(self):
         if self._alive('workload'):

@@ -24,6 +24,8 @@ from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import paths
 
 FINAL_STATES = ('SUCCESS', 'ERROR', 'CANCELLED')
+# Task states not worth a progress line (about to run, or waiting).
+QUIET_STATES = ('IDLE', 'WAITING')
 POLL_INTERVAL = 0.5
 
 
@@ -50,7 +52,8 @@ class FollowTimeout(FFUError):
 
 
 def _endpoint(mistral):
-    http = getattr(mistral, 'http_client', None)
+    manager = getattr(mistral, 'executions', None)
+    http = getattr(manager, 'http_client', None)
     return getattr(http, 'base_url', None) or 'the configured endpoint'
 
 
@@ -134,17 +137,24 @@ class Follower(object):
     def _report_tasks(self, execution_id):
         tasks = call(self.mistral, self.mistral.tasks.list,
                      workflow_execution_id=execution_id)
-        running = []
-        for task in sorted(tasks, key=lambda t: t.created_at or ''):
-            seen = self._task_states.get(task.id)
-            if task.state != seen:
-                self._task_states[task.id] = task.state
-                line = '[%s] %s' % (task.name, task.state)
-                if task.state == 'ERROR' and task.state_info:
-                    line += ': %s' % task.state_info
-                self.write(line)
+        running, changed = [], []
+        for task in tasks:
             if task.state not in FINAL_STATES:
                 running.append(task.name)
+            if (task.state not in QUIET_STATES and
+                    self._task_states.get(task.id) != task.state):
+                self._task_states[task.id] = task.state
+                changed.append(task)
+        # Within one poll, what ended came before what started after it.
+        # Mistral's times have whole seconds: on a tie, a failed task came
+        # before the task its on-error started.
+        changed.sort(key=lambda t: (t.state not in FINAL_STATES,
+                                    t.created_at or '', t.state != 'ERROR'))
+        for task in changed:
+            line = '[%s] %s' % (task.name, task.state)
+            if task.state == 'ERROR' and task.state_info:
+                line += ': %s' % task.state_info
+            self.write(line)
         return running
 
     def _report_events(self):
@@ -163,8 +173,9 @@ class Follower(object):
         while True:
             execution = call(self.mistral, self.mistral.executions.get,
                              execution_id)
-            running = self._report_tasks(execution_id)
+            # Ansible events first: they happened before the task ended.
             self._report_events()
+            running = self._report_tasks(execution_id)
             if execution.state in FINAL_STATES:
                 break
             if self.clock() >= deadline:

@@ -37,13 +37,20 @@ DOCUMENTATION = '''
 MAX_MESSAGE = 2000
 
 
+def _text(value):
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _message(result):
-    for key in ('msg', 'stderr', 'reason', 'stdout'):
-        value = result.get(key)
-        if value:
-            text = value if isinstance(value, str) else json.dumps(value)
-            return text[-MAX_MESSAGE:]
-    return ''
+    """The module's message, with the end of stderr when there is one."""
+    parts = [_text(result[key]) for key in ('msg', 'reason')
+             if result.get(key)]
+    stderr = result.get('stderr') or ''
+    if stderr:
+        parts.append(_text(stderr).strip())
+    elif not parts and result.get('stdout'):
+        parts.append(_text(result['stdout']).strip())
+    return ': '.join(parts)[-MAX_MESSAGE:]
 
 
 class CallbackModule(CallbackBase):

@@ -1,0 +1,194 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import json
+import os
+import stat
+import sys
+import textwrap
+
+import fixtures
+
+from tests.unit import base
+from tripleo_ffu.ansible import events
+from tripleo_ffu.ansible import runner
+
+
+def event(kind, **data):
+    return {'event': kind, 'time': 0, 'event_data': data}
+
+
+FAILED_RUN = [
+    event('playbook_on_start', playbook='ffu.yaml'),
+    event('playbook_on_play_start', play='FFU'),
+    event('playbook_on_task_start', task='db sync'),
+    event('runner_on_ok', host='c0', task='db sync', changed=True),
+    event('runner_on_failed', host='c1', task='db sync', msg='boom\nno db',
+          ignore_errors=False),
+    event('runner_on_failed', host='c0', task='probe', msg='meh',
+          ignore_errors=True),
+    event('runner_on_unreachable', host='n0', task='db sync',
+          msg='ssh: timeout'),
+    event('runner_on_skipped', host='c0', task='other'),
+    event('playbook_on_stats', recap={
+        'c0': {'ok': 2, 'changed': 1, 'failures': 0, 'unreachable': 0},
+        'c1': {'ok': 0, 'changed': 0, 'failures': 1, 'unreachable': 0}}),
+]
+
+
+class TestEvents(base.TestCase):
+
+    def test_summarize_failures_and_recap(self):
+        recap, failures = events.summarize(FAILED_RUN)
+        self.assertEqual({'c0', 'c1'}, set(recap))
+        self.assertEqual([('c1', 'db sync', False), ('n0', 'db sync', True)],
+                         [(f['host'], f['task'], f['unreachable'])
+                          for f in failures])
+
+    def test_failure_sentence_names_host_task_and_log(self):
+        _, failures = events.summarize(FAILED_RUN)
+        text = events.failure_sentence(failures, '/w/ansible.log')
+        self.assertEqual(
+            'c1 failed at task "db sync": no db; n0 unreachable at task '
+            '"db sync": ssh: timeout. Full log: /w/ansible.log', text)
+
+    def test_failure_sentence_caps_hosts(self):
+        failures = [{'host': 'h%d' % i, 'task': 't', 'unreachable': False,
+                     'message': ''} for i in range(8)]
+        text = events.failure_sentence(failures, 'L')
+        self.assertIn('(and 3 more)', text)
+        self.assertIn('no message', text)
+        self.assertIn('before any task', events.failure_sentence([], 'L'))
+
+    def test_format_event(self):
+        lines = [events.format_event(e) for e in FAILED_RUN]
+        self.assertEqual('PLAYBOOK [ffu.yaml]', lines[0])
+        self.assertIsNone(lines[2])  # task start only when verbose
+        self.assertEqual('  changed: c0 | db sync', lines[3])
+        self.assertEqual('  FAILED: c1 | db sync | boom\nno db', lines[4])
+        self.assertTrue(lines[5].startswith('  failed (ignored): c0'))
+        self.assertTrue(lines[6].startswith('  UNREACHABLE: n0'))
+        self.assertIsNone(lines[7])
+        self.assertIn('c1 ok=0 changed=0 failed=1', lines[8])
+        self.assertEqual('TASK [db sync]',
+                         events.format_event(FAILED_RUN[2], verbose=True))
+        self.assertIsNone(events.format_event({'event': 'unknown'}))
+
+    def test_read_new_events_keeps_partial_line(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path, 'e')
+        self.assertEqual(([], 0), events.read_new_events(path, 0))
+        with open(path, 'w') as f:
+            f.write(json.dumps(FAILED_RUN[0]) + '\n' + '{"event": "par')
+        got, offset = events.read_new_events(path, 0)
+        self.assertEqual([FAILED_RUN[0]], got)
+        with open(path, 'a') as f:
+            f.write('tial"}\nnot json\n')
+        got, offset2 = events.read_new_events(path, offset)
+        self.assertEqual([{'event': 'partial'}], got)
+        self.assertEqual(os.path.getsize(path), offset2)
+
+
+FAKE_PLAYBOOK = textwrap.dedent('''\
+    #!{python}
+    import json, os, sys, time
+    mode = open(os.path.join(os.path.dirname(sys.argv[0]), 'mode')).read()
+    with open(os.environ['TRIPLEO_FFU_EVENTS_FILE'], 'a') as f:
+        def emit(kind, **data):
+            f.write(json.dumps({{'event': kind, 'event_data': data}}) + '\\n')
+        emit('playbook_on_start', playbook=sys.argv[-1])
+        if mode == 'fail':
+            emit('runner_on_failed', host='c1', task='t', msg='x' * 5000)
+            emit('runner_on_unreachable', host='n0', task='t', msg='down')
+        emit('playbook_on_stats', recap={{'c1': {{'ok': 1}}}})
+    print('huge log line\\n' * 20000)
+    if mode == 'hang':
+        time.sleep(60)
+    sys.exit(2 if mode == 'fail' else 0)
+''')
+
+
+class TestRunner(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.dir = self.useFixture(fixtures.TempDir()).path
+        self.playbook = os.path.join(self.dir, 'ansible-playbook')
+        with open(self.playbook, 'w') as f:
+            f.write(FAKE_PLAYBOOK.format(python=sys.executable))
+        os.chmod(self.playbook, stat.S_IRWXU)
+        self.events_file = os.path.join(self.dir, 'ev', 'x.jsonl')
+
+    def _run(self, mode, timeout_s=30):
+        with open(os.path.join(self.dir, 'mode'), 'w') as f:
+            f.write(mode)
+        argv = runner.build_command(self.playbook, 'p.yaml', 'inv.yaml')
+        return runner.run_playbook(self.dir, argv, self.events_file,
+                                   timeout_s, poll_interval=0.05)
+
+    def test_build_command(self):
+        self.assertEqual(
+            ['ap', '-i', 'inv', 'pb', '-vv', '--limit', 'c0', '--tags', 't',
+             '--skip-tags', 's', '--extra-vars', '{"a": 1, "b": "x"}'],
+            runner.build_command('ap', 'pb', 'inv', 'c0', 't', 's',
+                                 {'b': 'x', 'a': 1}, 2))
+        self.assertEqual(['ap', '-i', 'inv', 'pb', '--extra-vars', 'k=v'],
+                         runner.build_command('ap', 'pb', 'inv',
+                                              extra_vars='k=v'))
+        self.assertIn('-vvvvv', runner.build_command('a', 'p', 'i',
+                                                     verbosity=9))
+
+    def test_success_writes_cfg_script_and_recap(self):
+        result = self._run('ok')
+        self.assertEqual(0, result['rc'])
+        self.assertFalse(result['timed_out'])
+        self.assertEqual({'c1': {'ok': 1}}, result['recap'])
+        with open(os.path.join(self.dir, 'ansible.cfg')) as f:
+            cfg = f.read()
+        self.assertIn('log_path = %s/ansible.log' % self.dir, cfg)
+        self.assertIn('callbacks_enabled = tripleo_ffu_events', cfg)
+        self.assertIn('host_key_checking = False', cfg)
+        self.assertIn('interpreter_python = /usr/bin/python3', cfg)
+        with open(result['command_script']) as f:
+            script = f.read()
+        self.assertIn('export TRIPLEO_FFU_EVENTS_FILE=', script)
+        self.assertIn("exec %s -i inv.yaml p.yaml" % self.playbook, script)
+        self.assertTrue(os.access(result['command_script'], os.X_OK))
+
+    def test_failure_is_bounded(self):
+        result = self._run('fail')
+        self.assertEqual(2, result['rc'])
+        self.assertEqual(['c1', 'n0'],
+                         [f['host'] for f in result['failures']])
+        # The huge stdout stays in a file; the result stays small.
+        self.assertLess(len(json.dumps(result)), 20000)
+        self.assertGreater(os.path.getsize(
+            os.path.join(self.dir, 'ansible-stdout.log')), 200000)
+
+    def test_timeout_kills_the_run(self):
+        result = self._run('hang', timeout_s=1)
+        self.assertTrue(result['timed_out'])
+        self.assertNotEqual(0, result['rc'])
+
+    def test_find_ansible_playbook_beside_python(self):
+        found = runner.find_ansible_playbook()
+        self.assertTrue(found.endswith('ansible-playbook'))
+
+
+class TestCallbackMessage(base.TestCase):
+
+    def test_message_prefers_msg_with_stderr(self):
+        from tripleo_ffu.ansible.callback_plugins import tripleo_ffu_events
+        message = tripleo_ffu_events._message
+        self.assertEqual('non-zero return code: oops', message(
+            {'msg': 'non-zero return code', 'stderr': 'oops\n'}))
+        self.assertEqual('out', message({'stdout': 'out'}))
+        self.assertEqual(2000, len(message({'msg': 'y' * 3000})))

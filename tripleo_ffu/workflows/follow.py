@@ -98,24 +98,22 @@ def start(mistral, step, workflow_input):
         raise FFUError('Mistral refused to start %s: %s' % (name, text))
 
 
+def _json_dict(value):
+    """A Mistral JSON field as a dict; {} for anything else."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
 def parse_output(execution):
-    output = getattr(execution, 'output', None) or '{}'
-    if isinstance(output, dict):
-        return output
-    try:
-        return json.loads(output)
-    except ValueError:
-        return {}
+    return _json_dict(getattr(execution, 'output', None))
 
 
 def execution_input(execution):
-    value = getattr(execution, 'input', None) or '{}'
-    if isinstance(value, dict):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return {}
+    return _json_dict(getattr(execution, 'input', None))
 
 
 class Follower(object):

@@ -1,0 +1,322 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import os
+import types
+from unittest import mock
+
+import fixtures
+from heatclient import exc as heat_exc
+from mistral_lib import actions as mistral_actions
+
+from tests.unit import base
+from tripleo_ffu.actions import ansible as ansible_action
+from tripleo_ffu.actions import clients
+from tripleo_ffu.actions import config as config_action
+from tripleo_ffu.actions import notify
+from tripleo_ffu.actions import stack as stack_action
+from tripleo_ffu import paths
+
+
+def context(token=None, catalog=None, execution_id='exec-1'):
+    return types.SimpleNamespace(
+        security=types.SimpleNamespace(auth_token=token,
+                                       service_catalog=catalog,
+                                       region_name=None),
+        execution=types.SimpleNamespace(workflow_execution_id=execution_id))
+
+
+def fake_stack(status='CREATE_COMPLETE', updated=None, reason='',
+               outputs=None):
+    return types.SimpleNamespace(id='sid', stack_status=status,
+                                 updated_time=updated,
+                                 stack_status_reason=reason,
+                                 outputs=outputs or [])
+
+
+class HeatFixture(fixtures.Fixture):
+    def _setUp(self):
+        self.heat = mock.Mock()
+        self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.actions.clients.heat_client',
+            return_value=self.heat))
+
+
+CATALOG = [
+    {'type': 'identity', 'endpoints': [
+        {'interface': 'public', 'url': 'http://k:5000'}]},
+    {'type': 'orchestration', 'endpoints': [
+        {'interface': 'public', 'region': 'r1', 'url': 'http://pub/v1/p'},
+        {'interface': 'internal', 'region': 'r1', 'url': 'http://int/v1/p'}]},
+]
+
+
+class TestClients(base.TestCase):
+
+    def test_catalog_prefers_internal(self):
+        self.assertEqual('http://int/v1/p', clients.endpoint_from_catalog(
+            CATALOG, 'orchestration'))
+        self.assertEqual('http://pub/v1/p', clients.endpoint_from_catalog(
+            CATALOG, 'orchestration', interface='admin'))
+        self.assertIsNone(clients.endpoint_from_catalog(
+            CATALOG, 'orchestration', region='r2'))
+        self.assertIsNone(clients.endpoint_from_catalog(CATALOG, 'messaging'))
+
+    def test_catalog_as_json_and_v2(self):
+        v2 = '{"serviceCatalog": [{"type": "orchestration", "endpoints": ' \
+             '[{"publicURL": "http://v2/p"}]}]}'
+        self.assertEqual('http://v2/p', clients.endpoint_from_catalog(
+            v2, 'orchestration'))
+
+    def test_explicit_url_then_env_then_keystone(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'TRIPLEO_FFU_ORCHESTRATION_URL', None))
+        self.assertEqual(('http://x', clients.NOAUTH_TOKEN),
+                         clients.service_endpoint(context(), 'orchestration',
+                                                  'http://x'))
+        self.assertEqual(('http://int/v1/p', 'tok'),
+                         clients.service_endpoint(
+                             context('tok', CATALOG), 'orchestration'))
+        self.useFixture(fixtures.EnvironmentVariable(
+            'TRIPLEO_FFU_ORCHESTRATION_URL', 'http://env'))
+        self.assertEqual('http://env', clients.service_endpoint(
+            context('tok', CATALOG), 'orchestration')[0])
+
+    def test_no_way_to_reach_is_clear_and_tokenless(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'TRIPLEO_FFU_MESSAGING_URL', None))
+        e = self.assertRaises(clients.ClientError, clients.service_endpoint,
+                              context(), 'messaging')
+        self.assertIn('TRIPLEO_FFU_MESSAGING_URL', str(e))
+        e = self.assertRaises(clients.ClientError, clients.service_endpoint,
+                              context('secret-token', CATALOG), 'messaging')
+        self.assertNotIn('secret-token', str(e))
+
+
+class TestUpdateStack(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.heat = self.useFixture(HeatFixture()).heat
+
+    def test_patch_update(self):
+        self.heat.stacks.get.return_value = fake_stack(updated='t0')
+        result = stack_action.UpdateStackAction(
+            'overcloud', {'parameter_defaults': {'A': 1}}, {'f': 'x'},
+            {'P': 2}, 120).run(context())
+        self.assertEqual({'stack_id': 'sid', 'previous_status':
+                          'CREATE_COMPLETE', 'previous_updated_time': 't0'},
+                         result)
+        self.heat.stacks.update.assert_called_once_with(
+            'sid', existing=True, environment={'parameter_defaults': {'A': 1}},
+            files={'f': 'x'}, parameters={'P': 2}, timeout_mins=120)
+
+    def test_missing_stack(self):
+        self.heat.stacks.get.side_effect = heat_exc.HTTPNotFound()
+        result = stack_action.UpdateStackAction('nope').run(context())
+        self.assertIsInstance(result, mistral_actions.Result)
+        self.assertIn('Stack nope not found', result.error)
+        self.heat.stacks.update.assert_not_called()
+
+    def test_refuses_stack_in_progress(self):
+        self.heat.stacks.get.return_value = fake_stack('UPDATE_IN_PROGRESS')
+        result = stack_action.UpdateStackAction('oc').run(context())
+        self.assertIn('UPDATE_IN_PROGRESS', result.error)
+        self.heat.stacks.update.assert_not_called()
+
+    def test_heat_refuses(self):
+        self.heat.stacks.get.return_value = fake_stack()
+        self.heat.stacks.update.side_effect = heat_exc.HTTPBadRequest(
+            'bad reference')
+        result = stack_action.UpdateStackAction('oc').run(context())
+        self.assertIn('Heat refused the update of stack oc', result.error)
+
+
+class FakeClock(object):
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+class TestWaitStack(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.heat = self.useFixture(HeatFixture()).heat
+        self.clock = FakeClock()
+
+    def _run(self, timeout=1):
+        return stack_action.WaitStackAction(
+            'oc', timeout=timeout, since='t0', poll_interval=5).run(
+                context(), clock=self.clock, sleep=self.clock.sleep)
+
+    def test_waits_for_the_new_update_to_complete(self):
+        self.heat.stacks.get.side_effect = [
+            fake_stack('UPDATE_COMPLETE', 't0'),  # not started yet
+            fake_stack('UPDATE_IN_PROGRESS', 't1'),
+            fake_stack('UPDATE_COMPLETE', 't1')]
+        result = self._run()
+        self.assertEqual('SUCCESS', result['status'])
+        self.assertEqual('UPDATE_COMPLETE', result['stack_status'])
+        self.assertEqual(10, self.clock.now)
+
+    def test_failed_update_names_nested_failures(self):
+        self.heat.stacks.get.return_value = fake_stack(
+            'UPDATE_FAILED', 't1', 'Resource UPDATE failed: x')
+        self.heat.resources.list.return_value = [
+            types.SimpleNamespace(resource_name='ok', resource_type='T',
+                                  resource_status='UPDATE_COMPLETE',
+                                  resource_status_reason=''),
+            types.SimpleNamespace(resource_name='0', resource_type='Svc',
+                                  parent_resource='ControllerServiceChain',
+                                  resource_status='UPDATE_FAILED',
+                                  resource_status_reason='yaql error')]
+        result = self._run()
+        self.assertEqual('FAILED', result['status'])
+        self.assertIn('ControllerServiceChain.0 (Svc): yaql error',
+                      result['message'])
+        self.heat.resources.list.assert_called_once_with('sid',
+                                                         nested_depth=5)
+
+    def test_timeout_is_bounded_and_says_so(self):
+        self.heat.stacks.get.return_value = fake_stack('UPDATE_IN_PROGRESS',
+                                                       't1')
+        result = self._run(timeout=1)
+        self.assertEqual('FAILED', result['status'])
+        self.assertIn('Timed out after 1 minutes', result['message'])
+        self.assertEqual(60, self.clock.now)
+
+
+class TestDownloadConfig(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.heat = self.useFixture(HeatFixture()).heat
+        self.work_dir = self.useFixture(fixtures.TempDir()).path
+
+    def test_downloads_and_reports(self):
+        self.heat.stacks.get.return_value = fake_stack(
+            outputs=base.queens_outputs())
+        result = config_action.DownloadConfigAction(
+            'overcloud', self.work_dir).run(context())
+        config_dir = os.path.join(self.work_dir, 'overcloud')
+        self.assertEqual(config_dir, result['config_dir'])
+        self.assertTrue(os.path.isfile(result['inventory_file']))
+        self.assertEqual(1, len(result['fixed_step_order']))
+        self.assertIn('Moved the step condition first in 1 task',
+                      result['message'])
+        self.heat.stacks.get.assert_called_once_with('overcloud',
+                                                     resolve_outputs=True)
+
+    def test_bad_outputs_write_nothing(self):
+        self.heat.stacks.get.return_value = fake_stack(outputs=[])
+        result = config_action.DownloadConfigAction(
+            'overcloud', self.work_dir).run(context())
+        self.assertIn('RoleData', result.error)
+        self.assertEqual([], os.listdir(self.work_dir))
+
+    def test_missing_stack(self):
+        self.heat.stacks.get.side_effect = heat_exc.HTTPNotFound()
+        result = config_action.DownloadConfigAction(
+            'x', self.work_dir).run(context())
+        self.assertIn('Stack x not found', result.error)
+
+
+class TestAnsibleAction(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.work_dir = self.useFixture(fixtures.TempDir()).path
+        self.config_dir = os.path.join(self.work_dir, 'oc')
+
+    def _action(self, **kwargs):
+        return ansible_action.AnsiblePlaybookAction('oc', self.work_dir,
+                                                    **kwargs)
+
+    def test_before_prepare(self):
+        result = self._action().run(context())
+        self.assertIn('run "openstack overcloud ffwd-upgrade prepare" first',
+                      result.error)
+
+    def test_unknown_playbook_lists_choices(self):
+        os.makedirs(self.config_dir)
+        open(os.path.join(self.config_dir, 'deploy_steps_playbook.yaml'),
+             'w').close()
+        result = self._action(playbook='nope.yaml').run(context())
+        self.assertIn('nope.yaml is not in', result.error)
+        self.assertIn('deploy_steps_playbook.yaml', result.error)
+
+    def test_missing_static_inventory(self):
+        os.makedirs(self.config_dir)
+        open(os.path.join(self.config_dir, paths.DEFAULT_PLAYBOOK),
+             'w').close()
+        result = self._action(inventory_file='/no/inv.yaml').run(context())
+        self.assertIn('/no/inv.yaml does not exist', result.error)
+
+    def test_result_shapes(self):
+        os.makedirs(self.config_dir)
+        for name in (paths.DEFAULT_PLAYBOOK, paths.INVENTORY_FILE):
+            open(os.path.join(self.config_dir, name), 'w').close()
+        base_result = {'rc': 0, 'timed_out': False, 'recap': {'h': {}},
+                       'failures': [], 'log_path': '/l'}
+        run = self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.ansible.runner.run_playbook',
+            return_value=dict(base_result))).mock
+        result = self._action(limit_hosts='h', timeout=2).run(context())
+        self.assertEqual('SUCCESS', result['status'])
+        config_dir, argv, events_file, timeout_s = run.call_args[0]
+        self.assertEqual(self.config_dir, config_dir)
+        self.assertIn('--limit', argv)
+        self.assertEqual(paths.events_file(self.work_dir, 'oc', 'exec-1'),
+                         events_file)
+        self.assertEqual(120, timeout_s)
+
+        run.return_value = dict(base_result, rc=2, failures=[
+            {'host': 'h', 'task': 't', 'unreachable': False,
+             'message': 'm'}])
+        result = self._action().run(context())
+        self.assertEqual('FAILED', result['status'])
+        self.assertIn('h failed at task "t": m. Full log: /l',
+                      result['message'])
+
+        run.return_value = dict(base_result, rc=-15, timed_out=True)
+        result = self._action(timeout=3).run(context())
+        self.assertIn('stopped after 3 minutes', result['message'])
+
+
+class TestNotify(base.TestCase):
+
+    def test_without_zaqar_it_does_not_fail(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'TRIPLEO_FFU_MESSAGING_URL', None))
+        result = notify.NotifyAction('t', 'SUCCESS', 'm').run(context())
+        self.assertFalse(result['sent'])
+
+    def test_message_shape(self):
+        self.assertEqual(
+            {'type': 'tripleo.ffwd_upgrade.v1.run',
+             'payload': {'status': 'FAILED', 'message': 'm',
+                         'execution': {'id': 'e'}, 'extra': 1}},
+            notify.message_body('tripleo.ffwd_upgrade.v1.run', 'FAILED', 'm',
+                                'e', {'extra': 1}))
+
+    def test_zaqar_error_does_not_fail(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'TRIPLEO_FFU_MESSAGING_URL', 'http://127.0.0.1:9'))
+        result = notify.NotifyAction('t', 'SUCCESS', 'm').run(context())
+        self.assertFalse(result['sent'])
+        self.assertIn('Zaqar', result['reason'])

@@ -1,0 +1,232 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import json
+import os
+import types
+
+import fixtures
+
+from tests.unit import base
+from tripleo_ffu.workflows import follow
+
+
+def task(tid, name, state, created='2026-01-01 00:00:00', info=None):
+    return types.SimpleNamespace(id=tid, name=name, state=state,
+                                 created_at=created, state_info=info)
+
+
+class FakeMistral(object):
+    """Plays back a script of (execution state, tasks, output) polls."""
+
+    def __init__(self, polls, on_poll=None):
+        self.polls = list(polls)
+        self.index = -1
+        self.on_poll = on_poll
+        self.executions = types.SimpleNamespace(
+            get=self._get, create=self._create, list=self._list,
+            http_client=types.SimpleNamespace(base_url='http://m:8989/v2'))
+        self.tasks = types.SimpleNamespace(list=self._tasks)
+        self.created = []
+
+    def _get(self, execution_id):
+        self.index = min(self.index + 1, len(self.polls) - 1)
+        if self.on_poll:
+            self.on_poll(self.index)
+        state, _, output, info = self.polls[self.index]
+        return types.SimpleNamespace(id=execution_id, state=state,
+                                     output=json.dumps(output),
+                                     state_info=info)
+
+    def _tasks(self, workflow_execution_id):
+        return self.polls[self.index][1]
+
+    def _create(self, name, workflow_input, description):
+        self.created.append((name, workflow_input))
+        return types.SimpleNamespace(id='e1')
+
+    def _list(self, **kwargs):
+        return []
+
+
+class Clock(object):
+    def __init__(self):
+        self.now = 0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+class TestFollower(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.lines = []
+        self.clock = Clock()
+
+    def _follower(self, mistral, events_path=None, verbose=False):
+        return follow.Follower(mistral, self.lines.append, events_path,
+                               verbose, poll_interval=1, clock=self.clock,
+                               sleep=self.clock.sleep)
+
+    def test_success_prints_each_change_once_in_order(self):
+        t1 = '2026-01-01 00:00:01'
+        t2 = '2026-01-01 00:00:02'
+        mistral = FakeMistral([
+            ('RUNNING', [task('a', 'update_stack', 'IDLE', t1)], {}, None),
+            ('RUNNING', [task('a', 'update_stack', 'RUNNING', t1)], {}, None),
+            ('RUNNING', [task('a', 'update_stack', 'RUNNING', t1)], {}, None),
+            ('RUNNING', [task('a', 'update_stack', 'SUCCESS', t1),
+                         task('b', 'wait_stack', 'RUNNING', t2)], {}, None),
+            ('SUCCESS', [task('a', 'update_stack', 'SUCCESS', t1),
+                         task('b', 'wait_stack', 'SUCCESS', t2)],
+             {'status': 'SUCCESS', 'message': 'done'}, None),
+        ])
+        output = self._follower(mistral).follow('e1', 60)
+        self.assertEqual({'status': 'SUCCESS', 'message': 'done'}, output)
+        self.assertEqual(['[update_stack] RUNNING', '[update_stack] SUCCESS',
+                          '[wait_stack] RUNNING', '[wait_stack] SUCCESS'],
+                         self.lines)
+
+    def test_error_names_the_failing_task(self):
+        mistral = FakeMistral([
+            ('ERROR', [task('a', 'run_playbook', 'ERROR',
+                            info='No downloaded config'),
+                       task('b', 'report_failure', 'SUCCESS')],
+             {'status': 'FAILED', 'message': 'No downloaded config for x'},
+             'Failure caused by error in tasks: report_failure'),
+        ])
+        e = self.assertRaises(follow.WorkflowFailed,
+                              self._follower(mistral).follow, 'e1', 60)
+        self.assertIn('No downloaded config for x (execution e1, state '
+                      'ERROR)', str(e))
+        self.assertEqual(['[run_playbook] ERROR: No downloaded config',
+                          '[report_failure] SUCCESS'], self.lines)
+
+    def test_error_without_output_uses_state_info(self):
+        mistral = FakeMistral([('ERROR', [], None, 'engine lost it')])
+        e = self.assertRaises(follow.WorkflowFailed,
+                              self._follower(mistral).follow, 'e1', 60)
+        self.assertIn('engine lost it', str(e))
+
+    def test_timeout_says_what_still_runs_and_how_to_follow(self):
+        mistral = FakeMistral([
+            ('RUNNING', [task('a', 'run_playbook', 'RUNNING')], {}, None)])
+        e = self.assertRaises(follow.FollowTimeout,
+                              self._follower(mistral).follow, 'e1', 120)
+        self.assertIn('still running: run_playbook', str(e))
+        self.assertIn('ffwd-upgrade status e1 --follow', str(e))
+        self.assertEqual(120, self.clock.now)
+
+    def test_unreachable_names_the_endpoint(self):
+        class ConnectFailure(Exception):
+            pass
+
+        mistral = FakeMistral([])
+
+        def refuse(*args, **kwargs):
+            raise ConnectFailure('refused')
+        mistral.executions.get = refuse
+        e = self.assertRaises(follow.MistralUnreachable,
+                              self._follower(mistral).follow, 'e1', 60)
+        self.assertIn('http://m:8989/v2', str(e))
+
+    def test_ctrl_c_propagates(self):
+        mistral = FakeMistral([('RUNNING', [], {}, None)])
+
+        def interrupt(seconds):
+            raise KeyboardInterrupt()
+        follower = self._follower(mistral)
+        follower.sleep = interrupt
+        self.assertRaises(KeyboardInterrupt, follower.follow, 'e1', 60)
+
+    def test_ansible_events_streamed_before_task_end(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path, 'e')
+
+        def write_events(poll):
+            if poll == 1:
+                with open(path, 'a') as f:
+                    f.write(json.dumps({'event': 'runner_on_failed',
+                                        'event_data': {'host': 'c0',
+                                                       'task': 'sync',
+                                                       'msg': 'x'}}) + '\n')
+        mistral = FakeMistral([
+            ('RUNNING', [task('a', 'run_playbook', 'RUNNING')], {}, None),
+            ('ERROR', [task('a', 'run_playbook', 'SUCCESS'),
+                       task('b', 'report_failure', 'SUCCESS',
+                            '2026-01-01 00:00:09')],
+             {'message': 'failed'}, None)], on_poll=write_events)
+        self.assertRaises(follow.WorkflowFailed,
+                          self._follower(mistral, path).follow, 'e1', 60)
+        self.assertEqual(['[run_playbook] RUNNING',
+                          '  FAILED: c0 | sync | x',
+                          '[run_playbook] SUCCESS',
+                          '[report_failure] SUCCESS'], self.lines)
+
+
+class TestStart(base.TestCase):
+
+    def test_start_passes_input(self):
+        mistral = FakeMistral([])
+        execution = follow.start(mistral, 'run', {'stack': 'oc'})
+        self.assertEqual('e1', execution.id)
+        self.assertEqual([('tripleo.ffwd_upgrade.v1.run', {'stack': 'oc'})],
+                         mistral.created)
+
+    def test_workflow_not_registered(self):
+        class APIException(Exception):
+            error_code = 404
+
+        mistral = FakeMistral([])
+
+        def missing(*args, **kwargs):
+            raise APIException('Workflow not found')
+        mistral.executions.create = missing
+        e = self.assertRaises(follow.WorkflowNotRegistered, follow.start,
+                              mistral, 'prepare', {'stack': 'oc'})
+        self.assertIn('openstack workbook create workbooks/ffwd_upgrade.yaml',
+                      str(e))
+
+    def test_other_refusal(self):
+        mistral = FakeMistral([])
+
+        def bad(*args, **kwargs):
+            raise ValueError('Invalid input')
+        mistral.executions.create = bad
+        e = self.assertRaises(follow.FFUError, follow.start, mistral,
+                              'prepare', {})
+        self.assertIn('Mistral refused to start', str(e))
+
+
+class TestListing(base.TestCase):
+
+    def test_list_filters_by_workbook_and_stack(self):
+        def ex(eid, wf, stack):
+            return types.SimpleNamespace(
+                id=eid, workflow_name=wf, input=json.dumps({'stack': stack}))
+        mistral = FakeMistral([])
+        mistral.executions.list = lambda **kw: [
+            ex('1', 'tripleo.ffwd_upgrade.v1.run', 'overcloud'),
+            ex('2', 'other.wf', 'overcloud'),
+            ex('3', 'tripleo.ffwd_upgrade.v1.prepare', 'other'),
+            ex('4', 'tripleo.ffwd_upgrade.v1.converge', 'overcloud')]
+        self.assertEqual(['1', '4'], [e.id for e in follow.list_executions(
+            mistral, 'overcloud')])
+
+    def test_parse_output_tolerates_garbage(self):
+        self.assertEqual({}, follow.parse_output(
+            types.SimpleNamespace(output='not json')))
+        self.assertEqual({'a': 1}, follow.parse_output(
+            types.SimpleNamespace(output={'a': 1})))

@@ -1,0 +1,86 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import configparser
+import os
+
+import yaml
+
+from tests.unit import base
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+WORKBOOK = os.path.join(ROOT, 'workbooks', 'ffwd_upgrade.yaml')
+
+
+def registered_actions():
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(ROOT, 'setup.cfg'))
+    lines = cfg['entry_points']['mistral.actions'].strip().splitlines()
+    return {line.split('=')[0].strip() for line in lines}
+
+
+class TestWorkbook(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        with open(WORKBOOK) as f:
+            self.text = f.read()
+        self.data = yaml.safe_load(self.text)
+
+    def test_mistral_parses_and_validates_it(self):
+        from mistral.lang import parser
+        spec = parser.get_workbook_spec_from_yaml(self.text, validate=True)
+        self.assertEqual('tripleo.ffwd_upgrade.v1', spec.get_name())
+        self.assertEqual(['converge', 'prepare', 'run'],
+                         sorted(w.get_name() for w in spec.get_workflows()))
+
+    def test_every_workflow_is_tagged(self):
+        for name, workflow in self.data['workflows'].items():
+            self.assertIn('tripleo-common-managed', workflow.get('tags', []),
+                          name)
+
+    def test_outputs_carry_status_and_message(self):
+        for name, workflow in self.data['workflows'].items():
+            self.assertEqual('SUCCESS', workflow['output']['status'], name)
+            self.assertEqual('FAILED', workflow['output-on-error']['status'])
+            self.assertIn('message', workflow['output'])
+            self.assertIn('message', workflow['output-on-error'])
+
+    def test_upstream_input_names(self):
+        def names(workflow):
+            return {list(i)[0] if isinstance(i, dict) else i
+                    for i in self.data['workflows'][workflow]['input']}
+        self.assertTrue({'stack', 'timeout', 'queue_name', 'work_dir',
+                         'node_user', 'environment', 'files',
+                         'parameters'} <= names('prepare'))
+        self.assertTrue({'stack', 'work_dir', 'node_user', 'playbook',
+                         'inventory_file', 'tags', 'skip_tags',
+                         'limit_hosts', 'verbosity', 'extra_vars', 'timeout',
+                         'queue_name'} <= names('run'))
+        self.assertTrue({'stack', 'timeout', 'environment', 'files',
+                         'parameters', 'queue_name'} <= names('converge'))
+
+    def test_actions_used_are_registered(self):
+        known = registered_actions()
+        for workflow in self.data['workflows'].values():
+            for task_name, task in workflow['tasks'].items():
+                self.assertIn(task['action'], known, task_name)
+                # Engine keywords as task names are taken as commands.
+                self.assertNotIn(task_name, ('noop', 'fail', 'succeed',
+                                             'pause'))
+
+    def test_failures_end_in_error(self):
+        for workflow in self.data['workflows'].values():
+            report = workflow['tasks']['report_failure']
+            self.assertEqual(['fail(msg=<% $.message %>)'],
+                             report['on-complete'])

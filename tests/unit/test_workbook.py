@@ -60,15 +60,16 @@ class TestWorkbook(base.TestCase):
         def names(workflow):
             return {list(i)[0] if isinstance(i, dict) else i
                     for i in self.data['workflows'][workflow]['input']}
-        self.assertTrue({'stack', 'timeout', 'queue_name', 'work_dir',
-                         'node_user', 'environment', 'files',
-                         'parameters'} <= names('prepare'))
-        self.assertTrue({'stack', 'work_dir', 'node_user', 'playbook',
-                         'inventory_file', 'tags', 'skip_tags',
-                         'limit_hosts', 'verbosity', 'extra_vars', 'timeout',
-                         'queue_name'} <= names('run'))
-        self.assertTrue({'stack', 'timeout', 'environment', 'files',
-                         'parameters', 'queue_name'} <= names('converge'))
+        self.assertLessEqual(
+            {'stack', 'timeout', 'queue_name', 'work_dir', 'node_user',
+             'environment', 'files', 'parameters'}, names('prepare'))
+        self.assertLessEqual(
+            {'stack', 'work_dir', 'node_user', 'playbook', 'inventory_file',
+             'tags', 'skip_tags', 'limit_hosts', 'verbosity', 'extra_vars',
+             'timeout', 'queue_name'}, names('run'))
+        self.assertLessEqual(
+            {'stack', 'timeout', 'environment', 'files', 'parameters',
+             'queue_name'}, names('converge'))
 
     def test_actions_used_are_registered(self):
         known = registered_actions()

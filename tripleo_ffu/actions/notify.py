@@ -56,7 +56,7 @@ class NotifyAction(actions.Action):
         try:
             response = requests.post(
                 '%s/v2/queues/%s/messages' % (url.rstrip('/'),
-                                             self.queue_name),
+                                              self.queue_name),
                 json={'messages': [{'body': body, 'ttl': 3600}]},
                 headers={'Client-ID': str(uuid.uuid4()),
                          'X-Auth-Token': token}, timeout=10)

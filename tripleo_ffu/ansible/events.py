@@ -45,8 +45,9 @@ def summarize(events):
         kind, data = event.get('event'), event.get('event_data') or {}
         if kind == 'playbook_on_stats':
             recap = data.get('recap') or {}
-        elif (kind == 'runner_on_failed' and not data.get('ignore_errors')
-                or kind == 'runner_on_unreachable'):
+        elif kind == 'runner_on_unreachable' or (
+                kind == 'runner_on_failed' and
+                not data.get('ignore_errors')):
             failures.append({'host': data.get('host'),
                              'task': data.get('task'),
                              'unreachable': kind == 'runner_on_unreachable',

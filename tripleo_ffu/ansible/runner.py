@@ -128,7 +128,8 @@ def run_playbook(config_dir, argv, events_file, timeout_s,
     with open(os.path.join(config_dir, 'ansible-stdout.log'), 'ab') as out:
         proc = subprocess.Popen(argv, cwd=config_dir, stdout=out,
                                 stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=dict(os.environ, **env),
+                                stdin=subprocess.DEVNULL,
+                                env=dict(os.environ, **env),
                                 start_new_session=True)
         timed_out = False
         while proc.poll() is None:

@@ -13,6 +13,7 @@
 """tripleo-ffu-sandbox: up | down | status | env | nodes | verify."""
 
 import argparse
+import json
 import sys
 
 from tripleo_ffu.sandbox import node_tool
@@ -39,13 +40,18 @@ def main(argv=None):
     sub.add_parser('status', help='Health of each server and the stack.')
     sub.add_parser('env', help='Print the OS_* variables for openstack.')
     sub.add_parser('reset-nodes', help='Put the demo nodes back at Newton.')
-    sub.add_parser('nodes', help='Packages, services and migrations of the '
-                                 'demo nodes.')
+    nodes = sub.add_parser('nodes', help='Packages, services and migrations '
+                                         'of the demo nodes.')
+    nodes.add_argument('--json', action='store_true',
+                       help='A JSON snapshot, for verify --before.')
     verify = sub.add_parser(
         'verify', help='Check the demo overcloud reached a release; exit 1 '
                        'with what is wrong otherwise.')
     verify.add_argument('--release', default='queens',
                         choices=node_tool.RELEASES)
+    verify.add_argument('--before', metavar='FILE',
+                        help='A snapshot from "nodes --json": show before '
+                             '-> after.')
     args = parser.parse_args(argv)
 
     sandbox = sandbox_mod.Sandbox(args.state_dir)
@@ -64,10 +70,18 @@ def main(argv=None):
         elif args.command == 'reset-nodes':
             sandbox.reset_nodes()
         elif args.command == 'nodes':
-            print(report.nodes_table(sandbox))
+            if args.json:
+                print(json.dumps(report.snapshot(sandbox), indent=2))
+            else:
+                print(report.nodes_table(sandbox))
         elif args.command == 'verify':
             problems = report.verify(sandbox, args.release)
-            print(report.nodes_table(sandbox))
+            if args.before:
+                with open(args.before) as f:
+                    print(report.compare_table(json.load(f),
+                                               report.snapshot(sandbox)))
+            else:
+                print(report.nodes_table(sandbox))
             if problems:
                 print('NOT at %s:' % args.release)
                 for problem in problems:

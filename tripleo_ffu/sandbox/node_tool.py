@@ -158,8 +158,8 @@ class Node(object):
             return
         state['packages'][name] = VERSIONS[name][index]
         self.save(state)
-        self.log('package %s %s -> %s' % (name, current,
-                                           VERSIONS[name][index]))
+        self.log('package %s %s -> %s' % (
+            name, current, VERSIONS[name][index]))
 
     def migrate(self, service, release):
         state = self.load()

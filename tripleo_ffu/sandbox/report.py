@@ -48,6 +48,30 @@ def nodes_table(sandbox):
     return '\n'.join(lines)
 
 
+def snapshot(sandbox):
+    """{node: {package: version, 'repos': release}}, for before/after."""
+    result = {}
+    for hostname in sorted(sandbox_mod.DEMO_NODES):
+        state = sandbox.node_state(hostname)
+        result[hostname] = dict(state['packages'], repos=state['repo'])
+        result[hostname]['migrations'] = str(len(state['migrations']))
+    return result
+
+
+def compare_table(before, after):
+    """Before -> after, a line per node and package, upgrades marked."""
+    lines = ['%-26s %-26s %-10s    %-10s' % ('NODE', 'PACKAGE', 'BEFORE',
+                                             'AFTER')]
+    for hostname in sorted(after):
+        old_node = before.get(hostname, {})
+        for name, new in sorted(after[hostname].items()):
+            old = old_node.get(name, '-')
+            lines.append('%-26s %-26s %-10s -> %-10s%s' % (
+                hostname, name, old, new,
+                '  upgraded' if old != new else ''))
+    return '\n'.join(lines)
+
+
 def verify(sandbox, release):
     """[problem, ...]; empty when every node is fully at `release`."""
     problems = []
@@ -63,8 +87,8 @@ def verify(sandbox, release):
                     hostname, package, version, wanted))
         for service, running in sorted(state['services'].items()):
             if running != 'running':
-                problems.append('%s service %s is %s' % (hostname, service,
-                                                          running))
+                problems.append('%s service %s is %s' % (
+                    hostname, service, running))
         expected = [(s, r, n) for s in spec['databases']
                     for r in node_tool.RELEASES[:index + 1]
                     for n in node_tool.MIGRATIONS[s][r]]

@@ -24,8 +24,8 @@ class EnvironmentFileError(Exception):
 def directory_files(directory):
     """The YAML files of an --environment-directory, in name order."""
     if not os.path.isdir(directory):
-        raise EnvironmentFileError('Environment directory %s does not exist'
-                                % directory)
+        raise EnvironmentFileError(
+            'Environment directory %s does not exist' % directory)
     return [os.path.join(directory, name)
             for name in sorted(os.listdir(directory))
             if name.endswith(('.yaml', '.yml'))]
@@ -45,16 +45,16 @@ def load(env_files=None, env_dirs=None):
                                                            env_dirs)]
     for path in env_paths:
         if not os.path.isfile(path):
-            raise EnvironmentFileError('Environment file %s does not exist'
-                                    % path)
+            raise EnvironmentFileError(
+                'Environment file %s does not exist' % path)
         if not os.access(path, os.R_OK):
-            raise EnvironmentFileError('Environment file %s is not readable'
-                                    % path)
+            raise EnvironmentFileError(
+                'Environment file %s is not readable' % path)
         try:
             template_utils.process_environment_and_files(env_path=path)
         except Exception as e:
-            raise EnvironmentFileError('Environment file %s is not usable: %s'
-                                    % (path, e))
+            raise EnvironmentFileError(
+                'Environment file %s is not usable: %s' % (path, e))
     if not env_paths:
         return {}, {}, []
     files, environment = (

@@ -97,8 +97,8 @@ class FFWDUpgradeBase(command.Command):
         parser.add_argument(
             '--work-dir', default=paths.default_work_dir(),
             help='Work dir of the Mistral executor holding <stack>/ '
-                 '(default: $%s, else %s).' % (paths.WORK_DIR_ENV,
-                                                paths.DEFAULT_WORK_DIR))
+                 '(default: $%s, else %s).' % (
+                     paths.WORK_DIR_ENV, paths.DEFAULT_WORK_DIR))
         return parser
 
     def workflow_input(self, parsed_args):
@@ -149,8 +149,8 @@ def follow_to_end(mistral, execution_id, timeout_s, write, events_path,
         raise exceptions.CommandError(
             'Interrupted: stopped following execution %s; it goes on in '
             'Mistral. Follow it again with "openstack overcloud '
-            'ffwd-upgrade status %s --follow".' % (execution_id,
-                                                  execution_id))
+            'ffwd-upgrade status %s --follow".' % (
+                execution_id, execution_id))
     except follow.FFUError as e:
         raise exceptions.CommandError(str(e))
 

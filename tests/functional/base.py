@@ -1,0 +1,155 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Functional tests run the real thing against a running sandbox.
+
+The test command starts one sandbox per run (tools/run-tests.sh) and names
+its state dir in TRIPLEO_FFU_SANDBOX_DIR; without a reachable sandbox the
+tests skip and say why.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+from oslotest import base
+
+from tripleo_ffu.sandbox import sandbox as sandbox_mod
+
+BIN = os.path.dirname(sys.executable)
+ENVIRONMENTS = os.path.join(sandbox_mod.TEMPLATES_DIR, 'environments')
+PREPARE_ENVS = [os.path.join(ENVIRONMENTS, 'container-registry.yaml'),
+                os.path.join(ENVIRONMENTS, 'lifecycle',
+                             'ffwd-upgrade-prepare.yaml')]
+CONVERGE_ENVS = [os.path.join(ENVIRONMENTS, 'container-registry.yaml'),
+                 os.path.join(ENVIRONMENTS, 'lifecycle',
+                              'ffwd-upgrade-converge.yaml')]
+CONTROLLER = 'overcloud-controller-0'
+COMPUTE = 'overcloud-novacompute-0'
+
+
+def _sandbox():
+    state_dir = os.environ.get('TRIPLEO_FFU_SANDBOX_DIR')
+    if not state_dir:
+        return None, 'TRIPLEO_FFU_SANDBOX_DIR is not set (run the tests ' \
+                     'with tools/run-tests.sh, which starts a sandbox)'
+    box = sandbox_mod.Sandbox(state_dir, out=lambda *a: None)
+    rows = box.status()
+    down = [r for r in rows[:3] if r[1] != 'up']
+    if down:
+        return None, 'sandbox in %s is not up: %s' % (
+            state_dir, ', '.join('%s %s' % (r[0], r[2]) for r in down))
+    return box, None
+
+
+class Result(object):
+    def __init__(self, proc, seconds):
+        self.rc = proc.returncode
+        self.out = proc.stdout
+        self.seconds = seconds
+
+    def __repr__(self):
+        return 'rc=%s\n%s' % (self.rc, self.out)
+
+
+class FunctionalTestCase(base.BaseTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox, reason = _sandbox()
+        if self.sandbox is None:
+            if os.environ.get('TRIPLEO_FFU_REQUIRE_SANDBOX'):
+                self.fail(reason)
+            self.skipTest(reason)
+
+    def env(self, **extra):
+        env = dict(os.environ)
+        for line in self.sandbox.rc_text().splitlines():
+            if line.startswith('export '):
+                key, value = line[len('export '):].split('=', 1)
+                env[key] = value
+        env.update(extra)
+        return env
+
+    def openstack(self, *args, timeout=900, env=None):
+        started = time.monotonic()
+        proc = subprocess.run(
+            [os.path.join(BIN, 'openstack'), 'overcloud', 'ffwd-upgrade'] +
+            list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, text=True, timeout=timeout,
+            env=env or self.env())
+        return Result(proc, time.monotonic() - started)
+
+    def prepare(self, *extra):
+        args = ['prepare', '--yes']
+        for path in PREPARE_ENVS:
+            args += ['-e', path]
+        return self.openstack(*(args + list(extra)))
+
+    def converge(self, *extra):
+        args = ['converge', '--yes']
+        for path in CONVERGE_ENVS:
+            args += ['-e', path]
+        return self.openstack(*(args + list(extra)))
+
+    def assertSucceeded(self, result, step):
+        self.assertEqual(0, result.rc, result)
+        self.assertIn('FFWD Upgrade %s on stack overcloud complete.'
+                      % step.capitalize(), result.out)
+
+    def assertFailed(self, result, *texts):
+        self.assertNotEqual(0, result.rc, result)
+        for text in texts:
+            self.assertIn(text, result.out)
+
+    def node(self, hostname):
+        return self.sandbox.node_state(hostname)
+
+    def fail_on(self, hostname, words):
+        path = os.path.join(self.sandbox.nodes_dir, hostname, 'fail-on')
+        with open(path, 'w') as f:
+            f.write(words)
+        self.addCleanup(lambda: os.path.exists(path) and os.unlink(path))
+        return path
+
+
+class WorkloadProbe(object):
+    """Probes the demo workload every `interval` s in a thread."""
+
+    def __init__(self, url, interval=0.2):
+        self.url = url
+        self.interval = interval
+        self.answers = 0
+        self.misses = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as r:
+                    r.read()
+                self.answers += 1
+            except OSError as e:
+                self.misses.append('%s: %s' % (time.strftime('%X'), e))
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()

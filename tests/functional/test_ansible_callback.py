@@ -1,0 +1,85 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The progress callback under the real ansible-playbook (no servers)."""
+
+import os
+import textwrap
+
+import fixtures
+from oslotest import base
+
+from tripleo_ffu.ansible import events
+from tripleo_ffu.ansible import runner
+
+PLAYBOOK = textwrap.dedent('''\
+    - hosts: all
+      gather_facts: false
+      tasks:
+        - name: Say hello
+          command: echo hello
+        - name: Break on one host
+          command: /bin/false
+          when: inventory_hostname == 'node-b'
+        - name: Skipped everywhere
+          debug: msg=never
+          when: false
+''')
+INVENTORY = textwrap.dedent('''\
+    all:
+      hosts:
+        node-a: {}
+        node-b: {}
+        node-c: {ansible_host: 127.0.0.1, ansible_connection: ssh,
+                 ansible_port: %d, ansible_ssh_common_args:
+                 "-o ConnectTimeout=2", ansible_ssh_retries: 0}
+      vars:
+        ansible_connection: local
+        ansible_python_interpreter: "{{ ansible_playbook_python }}"
+''')
+
+
+class TestCallbackWithRealAnsible(base.BaseTestCase):
+
+    def test_events_recap_and_failures(self):
+        from tripleo_ffu.sandbox import processes
+        work = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(work, 'play.yaml'), 'w') as f:
+            f.write(PLAYBOOK)
+        with open(os.path.join(work, 'inv.yaml'), 'w') as f:
+            # A port nobody listens on: node-c is unreachable.
+            f.write(INVENTORY % processes.free_port())
+        events_file = os.path.join(work, 'events', 'run.jsonl')
+        argv = runner.build_command(runner.find_ansible_playbook(),
+                                    'play.yaml', 'inv.yaml')
+        result = runner.run_playbook(work, argv, events_file, 120)
+
+        self.assertNotEqual(0, result['rc'])
+        failures = {(f['host'], f['task'], f['unreachable'])
+                    for f in result['failures']}
+        self.assertEqual({('node-b', 'Break on one host', False),
+                          ('node-c', 'Say hello', True)}, failures)
+        self.assertEqual({'node-a', 'node-b', 'node-c'},
+                         set(result['recap']))
+        self.assertEqual(1, result['recap']['node-b']['failures'])
+        self.assertEqual(1, result['recap']['node-c']['unreachable'])
+
+        parsed, _ = events.read_new_events(events_file, 0)
+        kinds = [e['event'] for e in parsed]
+        self.assertEqual('playbook_on_start', kinds[0])
+        self.assertEqual('playbook_on_stats', kinds[-1])
+        self.assertIn('runner_on_skipped', kinds)
+        ok = [e for e in parsed if e['event'] == 'runner_on_ok']
+        self.assertEqual({'node-a', 'node-b'},
+                         {e['event_data']['host'] for e in ok})
+        self.assertGreater(os.path.getsize(result['log_path']), 0)
+        self.assertTrue(os.access(result['command_script'], os.X_OK))

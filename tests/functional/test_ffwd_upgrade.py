@@ -1,0 +1,194 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Newton -> Queens through the real openstack CLI, Mistral, Heat, Ansible."""
+
+import os
+import re
+
+from tests.functional import base
+from tripleo_ffu import paths
+from tripleo_ffu.sandbox import report
+
+
+class TestFastForwardUpgrade(base.FunctionalTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.reset_nodes()
+        self.config_dir = paths.config_dir(self.sandbox.work_dir,
+                                           'overcloud')
+        self.heat = self.sandbox.heat_client()
+
+    def _stack_parameters(self):
+        return self.heat.stacks.get('overcloud').parameters
+
+    def _deployment_type(self):
+        """What the stack's environment maps the deployment steps to."""
+        registry = self.heat.stacks.environment('overcloud')[
+            'resource_registry']
+        return registry['OS::TripleO::DeploymentSteps']
+
+    def test_happy_path_newton_to_queens(self):
+        before = self.node(base.CONTROLLER)
+        self.assertEqual('10.0.3', before['packages']['keystone'])
+
+        prepared = self.prepare()
+        self.assertSucceeded(prepared, 'prepare')
+        self.assertIn('[download_config] SUCCESS', prepared.out)
+        self.assertIn('step condition moved first: Controller '
+                      'Controller/fast_forward_upgrade_tasks.yaml "Stop '
+                      'keystone for the Ocata upgrade"', prepared.out)
+        stack = self.heat.stacks.get('overcloud')
+        self.assertEqual('UPDATE_COMPLETE', stack.stack_status)
+        self.assertEqual('FASTFORWARDUPGRADE',
+                         stack.parameters['StackUpdateType'])
+        self.assertEqual('OS::Heat::None', self._deployment_type())
+        for name in ('fast_forward_upgrade_playbook.yaml',
+                     'Controller/fast_forward_upgrade_tasks.yaml',
+                     'Compute/upgrade_tasks.yaml',
+                     paths.INVENTORY_FILE, paths.HYGIENE_REPORT):
+            self.assertTrue(os.path.isfile(os.path.join(self.config_dir,
+                                                        name)), name)
+
+        with base.WorkloadProbe(self.sandbox.workload_url) as probe:
+            ran = self.openstack('run', '--yes')
+        self.assertSucceeded(ran, 'run')
+        self.assertEqual([], probe.misses)
+        self.assertGreater(probe.answers, 10)
+        # Progress from the Ansible callback, streamed while running.
+        self.assertIn('PLAY [Fast-forward upgrade through the intermediate '
+                      'releases]', ran.out)
+        self.assertIn('changed: overcloud-controller-0 | Keystone db sync',
+                      ran.out)
+        self.assertRegex(ran.out, r'overcloud-novacompute-0: ok=\d+ '
+                                  r'changed=\d+ failed=0 unreachable=0')
+        self.assertEqual(1, ran.out.count('changed: overcloud-controller-0 '
+                                          '| Keystone db sync to the final '
+                                          'release'))
+        self.assertTrue(os.access(os.path.join(
+            self.config_dir, paths.COMMAND_SCRIPT), os.X_OK))
+        self.assertTrue(os.path.isfile(os.path.join(self.config_dir,
+                                                    'ansible.log')))
+
+        self.assertEqual([], report.verify(self.sandbox, 'queens'))
+        controller = self.node(base.CONTROLLER)
+        self.assertEqual('13.0.4', controller['packages']['keystone'])
+        self.assertEqual(
+            ['newton', 'newton', 'ocata', 'ocata', 'pike', 'pike', 'queens',
+             'queens'], [m['release'] for m in controller['migrations']])
+        self.assertEqual([], self.node(base.COMPUTE)['migrations'])
+        history = open(os.path.join(self.sandbox.nodes_dir, base.CONTROLLER,
+                                    'history.log')).read()
+        self.assertIn('service keystone stop', history)
+        self.assertLess(history.index('service keystone stop'),
+                        history.index('package keystone 10.0.3 -> 11.0.4'))
+
+        converged = self.converge()
+        self.assertSucceeded(converged, 'converge')
+        self.assertIn('Stack overcloud is UPDATE_COMPLETE.', converged.out)
+        parameters = self._stack_parameters()
+        self.assertEqual('', parameters['StackUpdateType'])
+        self.assertEqual('True', parameters['EnableOnlineDataMigrations'])
+        self.assertTrue(self._deployment_type().endswith('deploy-steps.yaml'),
+                        self._deployment_type())
+
+        status = self.openstack('status', '-f', 'value', '-c', 'Step',
+                                '-c', 'State')
+        self.assertEqual(0, status.rc, status)
+        self.assertEqual(['converge SUCCESS', 'run SUCCESS',
+                          'prepare SUCCESS'],
+                         status.out.strip().splitlines()[:3])
+
+    def test_failed_task_then_fixed_rerun(self):
+        self.assertSucceeded(self.prepare(), 'prepare')
+        marker = self.fail_on(base.CONTROLLER, 'migrate keystone pike')
+        failed = self.openstack('run', '--yes')
+        self.assertFailed(failed, 'overcloud-controller-0 failed at task '
+                                  '"Keystone db sync"',
+                          'injected failure: migrate keystone pike',
+                          os.path.join(self.config_dir, 'ansible.log'))
+        self.assertNotIn('FFWD Upgrade Run on stack overcloud complete.',
+                         failed.out)
+        execution = re.search(r'execution ([0-9a-f-]{36})', failed.out)[1]
+        status = self.openstack('status', execution, '-f', 'value', '-c',
+                                'State', '-c', 'Message')
+        self.assertIn('ERROR', status.out)
+        self.assertIn('Keystone db sync', status.out)
+        applied = [m['release'] for m in
+                   self.node(base.CONTROLLER)['migrations']]
+        self.assertIn('ocata', applied)
+        self.assertNotIn('pike', applied)
+
+        os.unlink(marker)
+        self.assertSucceeded(self.openstack('run', '--yes'), 'run')
+        self.assertEqual([], report.verify(self.sandbox, 'queens'))
+
+
+class TestErrors(base.FunctionalTestCase):
+
+    def _executions(self):
+        return len(self.sandbox.mistral_client().executions.list(limit=1000))
+
+    def test_missing_env_file_starts_nothing(self):
+        before = self._executions()
+        result = self.openstack('prepare', '--yes', '-e', '/no/such.yaml')
+        self.assertFailed(result, 'Environment file /no/such.yaml does not '
+                                  'exist')
+        self.assertEqual(before, self._executions())
+
+    def test_missing_stack(self):
+        stamp = self.sandbox.heat_client().stacks.get(
+            'overcloud').updated_time
+        result = self.prepare('--stack', 'nope')
+        self.assertFailed(result, 'Stack nope not found in Heat')
+        self.assertEqual(stamp, self.sandbox.heat_client().stacks.get(
+            'overcloud').updated_time)
+
+    def test_run_before_prepare(self):
+        result = self.openstack('run', '--yes', '--stack', 'never-prepared')
+        self.assertFailed(result, 'No downloaded config for stack '
+                                  'never-prepared',
+                          'run "openstack overcloud ffwd-upgrade prepare" '
+                          'first')
+
+    def test_unknown_playbook(self):
+        if not os.path.isdir(paths.config_dir(self.sandbox.work_dir,
+                                              'overcloud')):
+            self.assertSucceeded(self.prepare(), 'prepare')
+        result = self.openstack('run', '--yes', '--playbook', 'nope.yaml')
+        self.assertFailed(result, 'Playbook nope.yaml is not in',
+                          'fast_forward_upgrade_playbook.yaml')
+
+    def test_mistral_unreachable(self):
+        from tripleo_ffu.sandbox import processes
+        port = processes.free_port()
+        result = self.openstack('prepare', '--yes', env=self.env(
+            OS_WORKFLOWV2_ENDPOINT_OVERRIDE='http://127.0.0.1:%d/v2' % port))
+        self.assertFailed(result, 'Mistral is unreachable at '
+                                  'http://127.0.0.1:%d/v2' % port)
+
+    def test_not_confirmed(self):
+        before = self._executions()
+        result = self.openstack('converge')
+        self.assertFailed(result, 'valid backup', 'nothing was started')
+        self.assertEqual(before, self._executions())
+
+    def test_heat_down(self):
+        from tripleo_ffu.sandbox import processes
+        stopped = processes.stop(self.sandbox._pid_file('heat'),
+                                 self.sandbox.state_dir)
+        self.assertTrue(stopped)
+        self.addCleanup(self.sandbox.up)
+        result = self.prepare()
+        self.assertFailed(result, '[update_stack] ERROR')
+        self.assertIn(self.sandbox.heat_url.split('/v1')[0], result.out)

@@ -1,0 +1,84 @@
+#!/bin/bash
+# Licensed under the Apache License, Version 2.0; see LICENSE.
+#
+# The whole test suite, from a fresh Debian machine with Python 3.11:
+# installs what it needs (tools/setup-env.sh), then runs pep8 (flake8 +
+# hacking), the unit tests, the tripleoclient coexistence venv, one sandbox
+# for the run and the functional tests against it. Ends with one line:
+#   N passed, N failed, N skipped
+# and a non-zero exit status if anything failed.
+
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+# shellcheck source=tools/setup-env.sh
+source "$ROOT/tools/setup-env.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+PASSED=0; FAILED=0; SKIPPED=0; PROBLEMS=()
+
+count_last_run() {
+    local totals
+    totals=$(python -m stestr last 2>/dev/null | sed -n '/^Totals/,$p')
+    local p f s
+    p=$(echo "$totals" | awk '/- Passed:/ {print $3}')
+    f=$(echo "$totals" | awk '/- Failed:/ {print $3}')
+    s=$(echo "$totals" | awk '/- Skipped:/ {print $3}')
+    PASSED=$((PASSED + ${p:-0})); FAILED=$((FAILED + ${f:-0}))
+    SKIPPED=$((SKIPPED + ${s:-0}))
+}
+
+echo "== pep8 (flake8 with hacking)"
+if ! flake8 tripleo_ffu tests setup.py; then
+    PROBLEMS+=("flake8")
+fi
+
+echo "== unit tests"
+python -m stestr --test-path tests/unit run || PROBLEMS+=("unit tests")
+count_last_run
+
+echo "== tripleoclient coexistence venv"
+COEXIST=${TRIPLEO_FFU_COEXIST_VENV:-$ROOT/.venv-coexist}
+if [ ! -x "$COEXIST/bin/openstack" ] || \
+        [ ! -f "$COEXIST/.tripleoclient-installed" ]; then
+    python3 -m venv "$COEXIST" &&
+    "$COEXIST/bin/pip" install -q --upgrade pip &&
+    "$COEXIST/bin/pip" install -q 'python-tripleoclient==20.0.0' &&
+    touch "$COEXIST/.tripleoclient-installed" ||
+        PROBLEMS+=("installing python-tripleoclient")
+fi
+# This checkout without its dependencies: ansible-core would clash with
+# the ansible<2.10 that tripleoclient's validations-libs pins.
+"$COEXIST/bin/pip" install -q --no-deps -e "$ROOT" ||
+    PROBLEMS+=("installing tripleo-ffu beside tripleoclient")
+export TRIPLEO_FFU_COEXIST_VENV=$COEXIST
+
+echo "== sandbox for the functional tests"
+STATE_DIR=$(mktemp -d /var/tmp/tripleo-ffu-tests.XXXXXX)
+chmod 755 "$STATE_DIR"
+export TRIPLEO_FFU_SANDBOX_DIR=$STATE_DIR
+cleanup() {
+    tripleo-ffu-sandbox down >/dev/null 2>&1
+    [ -n "${KEEP_SANDBOX:-}" ] || rm -rf "$STATE_DIR"
+}
+trap cleanup EXIT
+if tripleo-ffu-sandbox up; then
+    echo "== functional tests (real Mistral, Heat, ansible-playbook, CLI)"
+    # The sandbox must be used, not skipped, in this run.
+    export TRIPLEO_FFU_REQUIRE_SANDBOX=1
+    python -m stestr --test-path tests/functional run --concurrency 1 ||
+        PROBLEMS+=("functional tests")
+    count_last_run
+else
+    PROBLEMS+=("sandbox up")
+    for log in "$STATE_DIR"/logs/*.log; do
+        echo "--- tail of $log"; tail -n 20 "$log"
+    done
+    FAILED=$((FAILED + 1))
+fi
+
+if [ ${#PROBLEMS[@]} -gt 0 ]; then
+    echo "Problems: ${PROBLEMS[*]}"
+    [ "$FAILED" -gt 0 ] || FAILED=1
+fi
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ ${#PROBLEMS[@]} -eq 0 ] && [ "$FAILED" -eq 0 ]

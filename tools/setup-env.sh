@@ -1,0 +1,42 @@
+#!/bin/bash
+# Licensed under the Apache License, Version 2.0; see LICENSE.
+#
+# Installs what the demo and the tests need on a fresh Debian machine with
+# Python 3.11: PostgreSQL (Debian's) and a venv at .venv with this
+# checkout and its test requirements. Safe to run again: it only adds what
+# is missing. Source it: it sets VENV and PATH.
+
+set -e
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${TRIPLEO_FFU_VENV:-$ROOT/.venv}
+PYTHON=${PYTHON:-python3}
+
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    echo "== Installing PostgreSQL (Debian package postgresql)"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql \
+        >/dev/null
+    # The sandbox runs its own cluster; the distribution's may stay off.
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "== Creating $VENV"
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/pip" install -q --upgrade pip
+fi
+STAMP="$VENV/.tripleo-ffu-installed"
+REQS=$(cat "$ROOT/requirements.txt" "$ROOT/test-requirements.txt" \
+    "$ROOT/setup.cfg" | md5sum | cut -d' ' -f1)
+if [ "$(cat "$STAMP" 2>/dev/null)" != "$REQS" ]; then
+    echo "== Installing tripleo-ffu and its test requirements into $VENV"
+    "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt" \
+        -r "$ROOT/test-requirements.txt"
+    echo "$REQS" > "$STAMP"
+fi
+# Always re-link this checkout: entry points (commands, Mistral actions)
+# come from its setup.cfg.
+"$VENV/bin/pip" install -q --no-deps -e "$ROOT"
+export VENV
+export PATH="$VENV/bin:$PATH"

@@ -55,9 +55,12 @@ def _sandbox():
 
 
 class Result(object):
+    """rc, stdout, and `out`: stdout and stderr (where errors go)."""
+
     def __init__(self, proc, seconds):
         self.rc = proc.returncode
-        self.out = proc.stdout
+        self.stdout = proc.stdout
+        self.out = proc.stdout + proc.stderr
         self.seconds = seconds
 
     def __repr__(self):
@@ -87,7 +90,7 @@ class FunctionalTestCase(base.BaseTestCase):
         started = time.monotonic()
         proc = subprocess.run(
             [os.path.join(BIN, 'openstack'), 'overcloud', 'ffwd-upgrade'] +
-            list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL, text=True, timeout=timeout,
             env=env or self.env())
         return Result(proc, time.monotonic() - started)

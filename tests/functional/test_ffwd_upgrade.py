@@ -107,7 +107,7 @@ class TestFastForwardUpgrade(base.FunctionalTestCase):
         self.assertEqual(0, status.rc, status)
         self.assertEqual(['converge SUCCESS', 'run SUCCESS',
                           'prepare SUCCESS'],
-                         status.out.strip().splitlines()[:3])
+                         status.stdout.strip().splitlines()[:3])
 
     def test_failed_task_then_fixed_rerun(self):
         self.assertSucceeded(self.prepare(), 'prepare')

@@ -33,8 +33,11 @@ REQUIRED_OUTPUTS = ('RoleData', 'RoleConfig')
 KEEP_PREVIOUS = 5
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block-style YAML with long Jinja strings kept on one line."""
+class _Dumper(getattr(yaml, 'CSafeDumper', yaml.SafeDumper)):
+    """Block-style YAML with long Jinja strings kept on one line.
+
+    libyaml's emitter when PyYAML has it: ~10x faster on large configs.
+    """
 
 
 def _str_presenter(dumper, data):

@@ -14,8 +14,6 @@
 
 import os
 
-from heatclient.common import template_utils
-
 
 class EnvironmentFileError(Exception):
     """An environment file cannot be used; the message names it."""
@@ -41,6 +39,10 @@ def ordered_paths(env_files, env_dirs):
 
 def load(env_files=None, env_dirs=None):
     """Return (environment, files, paths); later files win."""
+    # Imported here: heatclient is slow to import and only prepare and
+    # converge need it, not --help or the other commands.
+    from heatclient.common import template_utils
+
     env_paths = [os.path.abspath(p) for p in ordered_paths(env_files,
                                                            env_dirs)]
     for path in env_paths:

@@ -1,0 +1,220 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import types
+
+import fixtures
+
+from tests.unit import base
+from tripleo_ffu.sandbox import heat_server
+from tripleo_ffu.sandbox import node_tool
+from tripleo_ffu.sandbox import processes
+from tripleo_ffu.sandbox import report
+
+
+class TestNodeTool(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.root = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                                 'node')
+        self.node = node_tool.Node(self.root)
+        self.node.init(['keystone', 'mariadb'], ['keystone', 'mariadb'],
+                       ['keystone'])
+
+    def test_initial_state_is_newton(self):
+        state = self.node.show()
+        self.assertEqual('newton', state['repo'])
+        self.assertEqual('10.0.3', state['packages']['keystone'])
+        self.assertEqual(['newton', 'newton'],
+                         [m['release'] for m in state['migrations']])
+
+    def test_release_walk(self):
+        for release in ('ocata', 'pike'):
+            self.node.repo(release)
+            self.node.package('keystone', release)
+            self.node.migrate('keystone', release)
+        state = self.node.show()
+        self.assertEqual('12.0.3', state['packages']['keystone'])
+        self.assertEqual(['newton', 'newton', 'ocata', 'ocata', 'pike',
+                          'pike'],
+                         [m['release'] for m in state['migrations']])
+
+    def test_package_needs_the_repo(self):
+        e = self.assertRaises(node_tool.NodeError, self.node.package,
+                              'keystone', 'pike')
+        self.assertIn('not in the repos', str(e))
+
+    def test_never_downgrades(self):
+        self.node.repo('pike')
+        self.node.package('keystone', 'pike')
+        self.node.repo('ocata')
+        self.node.package('keystone', 'ocata')
+        self.assertEqual('12.0.3', self.node.show()['packages']['keystone'])
+
+    def test_migrations_in_order_once_and_with_code_and_db(self):
+        self.node.repo('ocata')
+        self.node.package('keystone', 'ocata')
+        e = self.assertRaises(node_tool.NodeError, self.node.migrate,
+                              'keystone', 'pike')
+        self.assertIn('needs pike code', str(e))
+        self.node.migrate('keystone', 'ocata')
+        self.node.migrate('keystone', 'ocata')
+        self.assertEqual(4, len(self.node.migrations()))
+        self.node.repo('queens')
+        self.node.package('keystone', 'queens')
+        e = self.assertRaises(node_tool.NodeError, self.node.migrate,
+                              'keystone', 'queens')
+        self.assertIn('migrations of pike not applied', str(e))
+        self.node.service('mariadb', 'stop')
+        e = self.assertRaises(node_tool.NodeError, self.node.migrate,
+                              'keystone', 'ocata')
+        self.assertIn('database server running', str(e))
+
+    def test_injected_failure_and_exit_status(self):
+        with open(os.path.join(self.root, 'fail-on'), 'w') as f:
+            f.write('repo pike')
+        self.assertEqual(0, node_tool.main(['--root', self.root, 'repo',
+                                            'ocata']))
+        self.assertEqual(1, node_tool.main(['--root', self.root, 'repo',
+                                            'pike']))
+        self.assertEqual('ocata', self.node.show()['repo'])
+
+    def test_uninitialised_node(self):
+        self.assertEqual(1, node_tool.main(['--root', self.root + 'x',
+                                            'show']))
+
+
+class FakeSandbox(object):
+    def __init__(self, root, workload_url):
+        self.nodes_dir = root
+        self.workload_url = workload_url
+
+    def node_state(self, hostname):
+        return node_tool.Node(os.path.join(self.nodes_dir, hostname)).show()
+
+
+class TestReport(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.root = self.useFixture(fixtures.TempDir()).path
+        from tripleo_ffu.sandbox import sandbox
+        for hostname, spec in sandbox.DEMO_NODES.items():
+            node_tool.Node(os.path.join(self.root, hostname)).init(
+                spec['packages'], spec['services'], spec['databases'])
+        # Nothing listens there: the workload "does not answer".
+        self.box = FakeSandbox(self.root, 'http://127.0.0.1:%d/'
+                               % processes.free_port())
+
+    def test_verify_at_newton_but_not_queens(self):
+        self.assertEqual(['the workload on overcloud-novacompute-0 does not '
+                          'answer'], report.verify(self.box, 'newton'))
+        problems = report.verify(self.box, 'queens')
+        self.assertIn('overcloud-controller-0 keystone is 10.0.3, not '
+                      '13.0.4', problems)
+        self.assertIn('overcloud-novacompute-0 repos at newton', problems)
+
+    def test_compare_table_marks_upgrades(self):
+        before = report.snapshot(self.box)
+        node = node_tool.Node(os.path.join(self.root,
+                                           'overcloud-controller-0'))
+        node.repo('ocata')
+        node.package('keystone', 'ocata')
+        table = report.compare_table(before, report.snapshot(self.box))
+        self.assertRegex(table, r'overcloud-controller-0 +keystone +10.0.3 '
+                                r'+-> 11.0.4 +upgraded')
+        self.assertRegex(table, r'overcloud-controller-0 +mariadb +10.1.20 '
+                                r'+-> 10.1.20 *\n')
+
+
+class TestHeatPatches(base.TestCase):
+
+    def test_finished_threads_leave_their_group(self):
+        class Group(object):
+            def __init__(self):
+                self.threads = []
+                self._lock = threading.Lock()
+
+            def add_thread(self, func, *args, **kwargs):
+                th = threading.Thread(target=func, args=args, kwargs=kwargs)
+                th.start()
+                self.threads.append(th)
+                return th
+
+        module = types.SimpleNamespace(ThreadGroup=Group)
+        heat_server.patch_thread_group(module)
+        group = Group()
+        release = threading.Event()
+        threads = [group.add_thread(release.wait, 5) for _ in range(20)]
+        self.assertEqual(20, len(group.threads))
+        release.set()
+        for th in threads:
+            th.join()
+        self.assertEqual([], group.threads)
+
+    def test_task_sleep_is_capped(self):
+        slept = []
+        scheduler = types.SimpleNamespace(
+            ENABLE_SLEEP=True, TaskRunner=type('TaskRunner', (), {}))
+        self.useFixture(fixtures.MonkeyPatch('time.sleep', slept.append))
+        heat_server.patch_task_sleep(scheduler)
+        runner = scheduler.TaskRunner()
+        runner._sleep(1)
+        runner._sleep(0)
+        runner._sleep(None)
+        self.assertEqual([heat_server.FAST_POLL, 0], slept)
+
+
+class TestProcesses(base.TestCase):
+
+    def test_start_find_and_stop_by_pid(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        pid_file = os.path.join(tmp, 'sleeper.pid')
+        proc = processes.start([sys.executable, '-c',
+                                'import time; time.sleep(60)', tmp],
+                               os.path.join(tmp, 'log'), pid_file)
+        self.addCleanup(proc.kill)
+        deadline = time.monotonic() + 10
+        while not processes.pid_alive(proc.pid, tmp):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        self.assertFalse(processes.pid_alive(proc.pid, '/not/this/one'))
+        self.assertTrue(processes.stop(pid_file, tmp, timeout=5))
+        self.assertFalse(os.path.exists(pid_file))
+        self.assertFalse(processes.stop(pid_file, tmp))
+
+    def test_wait_until_reports_exit_and_timeout(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        proc = subprocess.Popen([sys.executable, '-c', 'raise SystemExit(3)'])
+        proc.wait()
+        e = self.assertRaises(processes.SandboxError, processes.wait_until,
+                              lambda: False, 5, 'Thing', '/x.log', proc)
+        self.assertIn('Thing exited (status 3) while starting; see /x.log',
+                      str(e))
+        e = self.assertRaises(processes.SandboxError, processes.wait_until,
+                              lambda: False, 0.1, 'Thing', tmp,
+                              interval=0.05)
+        self.assertIn('not ready after', str(e))
+
+    def test_port_busy(self):
+        import socket
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            s.listen()
+            self.assertTrue(processes.port_busy(s.getsockname()[1]))
+        self.assertFalse(processes.port_busy(processes.free_port()))

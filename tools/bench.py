@@ -1,0 +1,352 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Benchmarks: what the tooling costs, as ratios against a baseline.
+
+Run from the project venv (tools/setup-env.sh makes it):
+
+    python tools/bench.py                 # everything, N=3
+    python tools/bench.py --only cli,scale -n 5
+
+Items: cli (start-up), scale (config download at 10/100/1000 nodes),
+sandbox (up, cold and warm), prepare (breakdown; CLI vs workflow),
+run (CLI vs the reproduce script), latency (Ansible event -> CLI line).
+The sandbox items start their own sandbox in a temporary state dir and
+stop it at the end. Prints one table.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+BIN = os.path.dirname(sys.executable)
+ENVS = os.path.join(ROOT, 'tripleo_ffu', 'sandbox', 'templates',
+                    'environments')
+PREPARE_ARGS = ['-e', os.path.join(ENVS, 'container-registry.yaml'),
+                '-e', os.path.join(ENVS, 'lifecycle',
+                                   'ffwd-upgrade-prepare.yaml')]
+ROWS = []
+
+
+def row(item, what, value, baseline=None, goal=''):
+    ROWS.append((item, what, value, baseline, goal))
+    print('  %-10s %-46s %s' % (item, what, _fmt(value, baseline)),
+          flush=True)
+
+
+def _fmt(value, baseline):
+    if isinstance(value, str):
+        return value
+    text = '%.3f' % value
+    if baseline:
+        text += '  (ratio %.2f)' % (value / baseline)
+    return text
+
+
+def timed(argv, env=None, capture=True):
+    started = time.monotonic()
+    proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE if capture
+                          else None, stderr=subprocess.STDOUT, text=True,
+                          stdin=subprocess.DEVNULL)
+    elapsed = time.monotonic() - started
+    if proc.returncode:
+        raise SystemExit('%s failed:\n%s' % (' '.join(argv),
+                                             (proc.stdout or '')[-3000:]))
+    return elapsed, proc.stdout
+
+
+def spread(values):
+    return 'median %.2f s (min %.2f, max %.2f, n=%d)' % (
+        statistics.median(values), min(values), max(values), len(values))
+
+
+# -- 5. CLI start-up -------------------------------------------------------
+def bench_cli(args, _box):
+    openstack = os.path.join(BIN, 'openstack')
+    base, ours, builtin = [], [], []
+    for _ in range(args.n):
+        base.append(timed([openstack, '--version'])[0])
+        ours.append(timed([openstack, 'overcloud', 'ffwd-upgrade', 'prepare',
+                           '--help'])[0])
+        builtin.append(timed([openstack, 'server', 'list', '--help'])[0])
+    b, o = statistics.median(base), statistics.median(ours)
+    row('cli', 'openstack --version (s, median)', b)
+    row('cli', 'ffwd-upgrade prepare --help (s, median)', o, b,
+        'ratio <= 1.2')
+    # What any command's --help costs in this OSC, plugin or not.
+    row('cli', 'OSC built-in: server list --help (s, median)',
+        statistics.median(builtin), b)
+
+
+# -- 3. config download at scale ------------------------------------------
+SCALE_CHILD = r'''
+import json, os, resource, sys, tempfile, time
+sys.path.insert(0, %(root)r)
+from tripleo_ffu.config import download
+nodes = int(sys.argv[1])
+if not nodes:  # the interpreter and the module alone
+    print(json.dumps({'peak_mb': resource.getrusage(
+        resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+    sys.exit(0)
+roles, services = 12, 60
+per_role = [nodes // roles + (1 if r < nodes %% roles else 0)
+            for r in range(roles)]
+def tasks(role, svc):
+    return [{'name': '%%s %%s step %%d' %% (role, svc, step),
+             'command': 'systemctl stop %%s' %% svc,
+             'when': ["release == 'ocata'", 'step|int == %%d' %% step]}
+            for step in (2, 3, 6, 8)]
+role_data, hosts, ips, ids, boot = {}, {}, {}, {}, {}
+for r in range(roles):
+    role = 'Role%%d' %% r
+    role_data[role] = {
+        'fast_forward_upgrade_tasks': [t for s in range(services)
+                                       for t in tasks(role, 's%%d' %% s)],
+        'upgrade_tasks': [t for s in range(services)
+                          for t in tasks(role, 'u%%d' %% s)]}
+    names = ['%%s-%%d' %% (role.lower(), i) for i in range(per_role[r])]
+    hosts[role] = {'ctlplane': names}
+    # 198.18.0.0/15 is set aside for benchmarks; nothing is contacted.
+    ips[role] = {'ctlplane': ['198.18.%%d.%%d' %% (r * 8 + i // 250, i %% 250)
+                              for i in range(len(names))]}
+    ids[role] = ['id-%%s' %% n for n in names]
+    boot[role] = ids[role][0] if ids[role] else None
+outputs = [
+    {'output_key': 'RoleData', 'output_value': role_data},
+    {'output_key': 'RoleConfig', 'output_value': {
+        'fast_forward_upgrade_playbook': '- hosts: overcloud\n'}},
+    {'output_key': 'RoleNetHostnameMap', 'output_value': hosts},
+    {'output_key': 'RoleNetIpMap', 'output_value': ips},
+    {'output_key': 'ServerIdData', 'output_value': {
+        'server_ids': ids, 'bootstrap_server_id': boot}}]
+# What Heat hands over: JSON, parsed by the action.
+outputs = json.loads(json.dumps(outputs))
+work = tempfile.mkdtemp()
+started = time.monotonic()
+files, report = download.render_config(download.outputs_by_key(outputs),
+                                       'heat-admin')
+download.write_config(files, work, 'overcloud')
+elapsed = time.monotonic() - started
+print(json.dumps({'seconds': elapsed, 'files': len(files),
+                  'fixed': len(report['fixed_step_order']),
+                  'peak_mb': resource.getrusage(
+                      resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+'''
+
+
+def bench_scale(args, _box):
+    child = SCALE_CHILD % {'root': ROOT}
+    idle = json.loads(subprocess.run(
+        [sys.executable, '-c', child, '0'], capture_output=True,
+        text=True, check=True).stdout)
+    results = {}
+    for nodes in (10, 100, 1000):
+        runs = [json.loads(subprocess.run(
+            [sys.executable, '-c', child, str(nodes)], capture_output=True,
+            text=True, check=True).stdout) for _ in range(args.n)]
+        results[nodes] = (statistics.median(r['seconds'] for r in runs),
+                          max(r['peak_mb'] for r in runs))
+    t10 = results[10][0]
+    for nodes, (seconds, peak) in results.items():
+        row('scale', '%d nodes, 12 roles x 60 svcs: render+write (s)'
+            % nodes, seconds, t10 if nodes != 10 else None,
+            '1000: < 2 s' if nodes == 1000 else '')
+        row('scale', '%d nodes: peak RSS (MB; 0 nodes: %.0f)'
+            % (nodes, idle['peak_mb']), peak, None,
+            '1000: < 300 MB' if nodes == 1000 else '')
+
+
+# -- 6. sandbox up ---------------------------------------------------------
+class Box(object):
+    def __init__(self):
+        self.state_dir = tempfile.mkdtemp(prefix='tripleo-ffu-bench.',
+                                          dir='/var/tmp')
+        os.chmod(self.state_dir, 0o755)
+        self.cli = [os.path.join(BIN, 'tripleo-ffu-sandbox'), '--state-dir',
+                    self.state_dir]
+        self.up_seconds = []
+
+    def up(self):
+        seconds, _ = timed(self.cli + ['up'])
+        self.up_seconds.append(seconds)
+        return seconds
+
+    def env(self):
+        from tripleo_ffu.sandbox import sandbox
+        env = dict(os.environ)
+        for line in sandbox.Sandbox(self.state_dir).rc_text().splitlines():
+            if line.startswith('export '):
+                key, value = line[7:].split('=', 1)
+                env[key] = value
+        return env
+
+    def reset(self):
+        timed(self.cli + ['reset-nodes'])
+
+    def down(self):
+        subprocess.run(self.cli + ['down'], capture_output=True)
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+def bench_sandbox(args, box):
+    cold = box.up_seconds[0]
+    timed(box.cli + ['down'])
+    warm = box.up()
+    row('sandbox', 'up, cold: new state dir (s)', cold)
+    row('sandbox', 'up, warm: state dir exists (s)', warm, cold)
+
+
+def openstack(box, *argv):
+    return timed([os.path.join(BIN, 'openstack'), 'overcloud',
+                  'ffwd-upgrade'] + list(argv), env=box.env())
+
+
+# -- 2. prepare breakdown --------------------------------------------------
+def _task_seconds(mistral, execution_id):
+    import datetime
+
+    def parse(text):
+        return datetime.datetime.strptime(text, '%Y-%m-%d %H:%M:%S')
+    return {t.name: (parse(t.updated_at) - parse(t.created_at))
+            .total_seconds()
+            for t in mistral.tasks.list(workflow_execution_id=execution_id)}
+
+
+def bench_prepare(args, box):
+    from heatclient.common import template_utils
+    from mistralclient.api.v2 import client
+    from tripleo_ffu.sandbox import sandbox
+    mistral = client.Client(
+        mistral_url=sandbox.Sandbox(box.state_dir).mistral_url)
+    env_paths = PREPARE_ARGS[1::2]
+    files, env = template_utils.process_multiple_environments_and_files(
+        env_paths=env_paths)
+    work_dir = box.env()['TRIPLEO_FFU_WORK_DIR']
+    cli, direct, parts = [], [], {}
+    for _ in range(args.n):
+        seconds, out = openstack(box, 'prepare', '--yes', *PREPARE_ARGS)
+        cli.append(seconds)
+        started = time.monotonic()
+        execution = mistral.executions.create(
+            'tripleo.ffwd_upgrade.v1.prepare', workflow_input={
+                'stack': 'overcloud', 'environment': env, 'files': files,
+                'work_dir': work_dir})
+        while mistral.executions.get(execution.id).state == 'RUNNING':
+            time.sleep(0.1)
+        direct.append(time.monotonic() - started)
+        for name, seconds in _task_seconds(mistral, execution.id).items():
+            parts.setdefault(name, []).append(seconds)
+    for name in ('update_stack', 'wait_stack', 'download_config'):
+        row('prepare', '%s task (s, whole seconds, median)' % name,
+            statistics.median(parts.get(name, [0])))
+    d = statistics.median(direct)
+    row('prepare', 'workflow started directly in Mistral (s)', d)
+    row('prepare', 'openstack ffwd-upgrade prepare (s)',
+        statistics.median(cli), d)
+
+
+# -- 1. run overhead and 4. progress latency ----------------------------
+def bench_run(args, box):
+    from tripleo_ffu import paths
+    config_dir = paths.config_dir(box.env()['TRIPLEO_FFU_WORK_DIR'],
+                                  'overcloud')
+    if not os.path.isdir(config_dir):
+        openstack(box, 'prepare', '--yes', *PREPARE_ARGS)
+    script = os.path.join(config_dir, paths.COMMAND_SCRIPT)
+    by_hand, through_cli = [], []
+    for i in range(args.n):
+        box.reset()
+        through_cli.append(openstack(box, 'run', '--yes')[0])
+        box.reset()
+        by_hand.append(timed(['bash', script])[0])
+    h, c = statistics.median(by_hand), statistics.median(through_cli)
+    row('run', 'reproduce script by hand: ' + spread(by_hand), h)
+    row('run', 'openstack ffwd-upgrade run: ' + spread(through_cli), c, h,
+        'ratio <= 1.10')
+
+
+def bench_latency(args, box):
+    """Time from the callback writing an event to the CLI printing it."""
+    from tripleo_ffu.ansible import events as events_mod
+    from tripleo_ffu import paths
+    box.reset()
+    proc = subprocess.Popen(
+        [os.path.join(BIN, 'openstack'), 'overcloud', 'ffwd-upgrade', 'run',
+         '--yes'], env=box.env(), stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True, bufsize=1)
+    printed = {}
+    execution = None
+    for line in proc.stdout:
+        now = time.time()
+        if execution is None and '(execution ' in line:
+            execution = line.split('(execution ')[1].split(')')[0]
+        printed.setdefault(line.rstrip('\n'), now)
+    proc.wait()
+    events_file = paths.events_file(box.env()['TRIPLEO_FFU_WORK_DIR'],
+                                    'overcloud', execution)
+    events, _ = events_mod.read_new_events(events_file, 0)
+    delays = []
+    for event in events:
+        line = events_mod.format_event(event)
+        if line in printed and event['event'].startswith('runner_on'):
+            delays.append(printed[line] - event['time'])
+    row('latency', 'event -> printed: %s' % spread(delays),
+        statistics.median(delays), None, 'median < 1 s')
+
+
+ITEMS = {'cli': bench_cli, 'scale': bench_scale, 'sandbox': bench_sandbox,
+         'prepare': bench_prepare, 'run': bench_run,
+         'latency': bench_latency}
+NEEDS_SANDBOX = ('sandbox', 'prepare', 'run', 'latency')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    parser.add_argument('--only', default=','.join(ITEMS),
+                        help='comma-separated items (default: all): %s'
+                             % ', '.join(ITEMS))
+    parser.add_argument('-n', type=int, default=3,
+                        help='repetitions per measure (default 3)')
+    args = parser.parse_args()
+    items = [i.strip() for i in args.only.split(',') if i.strip()]
+    unknown = set(items) - set(ITEMS)
+    if unknown:
+        parser.error('unknown items: %s' % ', '.join(sorted(unknown)))
+    print('tripleo-ffu benchmarks: %s, n=%d, %d cores' % (
+        ', '.join(items), args.n, os.cpu_count()), flush=True)
+    box = None
+    try:
+        if set(items) & set(NEEDS_SANDBOX):
+            box = Box()
+            box.up()
+        for item in items:
+            ITEMS[item](args, box)
+    finally:
+        if box:
+            box.down()
+    print('\n%-10s %-52s %-26s %s' % ('ITEM', 'MEASURE', 'VALUE', 'GOAL'))
+    for item, what, value, baseline, goal in ROWS:
+        print('%-10s %-52s %-26s %s' % (item, what, _fmt(value, baseline),
+                                        goal))
+
+
+if __name__ == '__main__':
+    main()

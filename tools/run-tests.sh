@@ -68,6 +68,19 @@ if tripleo-ffu-sandbox up; then
     python -m stestr --test-path tests/functional run --concurrency 1 ||
         PROBLEMS+=("functional tests")
     count_last_run
+
+    echo "== the happy path again on the distributed Mistral (RabbitMQ)"
+    tripleo-ffu-sandbox down
+    if tripleo-ffu-sandbox up --transport rabbit; then
+        TRIPLEO_FFU_EXPECT_TRANSPORT=rabbit python -m stestr \
+            --test-path tests/functional run --concurrency 1 \
+            test_ffwd_upgrade.TestFastForwardUpgrade.test_happy_path ||
+            PROBLEMS+=("functional tests over RabbitMQ")
+        count_last_run
+    else
+        PROBLEMS+=("sandbox up --transport rabbit")
+        FAILED=$((FAILED + 1))
+    fi
 else
     PROBLEMS+=("sandbox up")
     for log in "$STATE_DIR"/logs/*.log; do

@@ -11,14 +11,29 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${TRIPLEO_FFU_VENV:-$ROOT/.venv}
 PYTHON=${PYTHON:-python3}
 
-if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-    echo "== Installing PostgreSQL (Debian package postgresql)"
+MISSING=""
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 ||
+    MISSING="$MISSING postgresql"
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] ||
+    MISSING="$MISSING rabbitmq-server"
+if [ -n "$MISSING" ]; then
+    echo "== Installing Debian packages:$MISSING"
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO=sudo
+    # The sandbox starts private servers on loopback; keep the packages'
+    # own services (listening on every interface) from starting.
+    NO_START=/usr/sbin/policy-rc.d
+    ADDED_POLICY=""
+    if [ ! -e $NO_START ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee $NO_START >/dev/null
+        $SUDO chmod +x $NO_START
+        ADDED_POLICY=1
+    fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql \
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING \
         >/dev/null
-    # The sandbox runs its own cluster; the distribution's may stay off.
+    [ -z "$ADDED_POLICY" ] || $SUDO rm -f $NO_START
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -76,6 +76,9 @@ class FunctionalTestCase(base.BaseTestCase):
             if os.environ.get('TRIPLEO_FFU_REQUIRE_SANDBOX'):
                 self.fail(reason)
             self.skipTest(reason)
+        expected = os.environ.get('TRIPLEO_FFU_EXPECT_TRANSPORT')
+        if expected:
+            self.assertEqual(expected, self.sandbox.info.get('transport'))
 
     def env(self, **extra):
         env = dict(os.environ)

@@ -33,9 +33,12 @@ def main(argv=None):
              'else %s).' % sandbox_mod.default_state_dir())
     sub = parser.add_subparsers(dest='command', required=True)
     up = sub.add_parser('up', help='Start everything (no-op if running).')
-    up.add_argument('--transport', default='fake', choices=('fake',),
-                    help='Mistral RPC transport (default: fake, one '
-                         'process).')
+    up.add_argument('--transport', default='fake',
+                    choices=sandbox_mod.TRANSPORTS,
+                    help='Mistral RPC transport: fake (default; API, '
+                         'engine, executor, notifier in one process) or '
+                         'rabbit (the stock multi-process mistral-server '
+                         'over a private RabbitMQ).')
     sub.add_parser('down', help='Stop what up started; keep the data.')
     sub.add_parser('status', help='Health of each server and the stack.')
     sub.add_parser('env', help='Print the OS_* variables for openstack.')

@@ -38,6 +38,7 @@ TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                              'templates')
 STACK = 'overcloud'
 START_TIMEOUT = 240
+TRANSPORTS = ('fake', 'rabbit')
 STACK_TIMEOUT = 600
 
 # The demo overcloud's nodes: role, packages, services, databases.
@@ -92,6 +93,15 @@ def _bin(name):
                            'openstack-heat) in this environment'
                            % (name, sys.executable))
     return path
+
+
+def _tcp_open(port):
+    import socket
+    try:
+        socket.create_connection(('127.0.0.1', port), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 def _http_ok(url, timeout=2):
@@ -159,19 +169,28 @@ class Sandbox(object):
     # -- up ------------------------------------------------------------
     def up(self, transport='fake'):
         started = time.monotonic()
-        if transport != 'fake':
-            raise SandboxError('transport %r is not supported by this '
-                               'sandbox yet; use the default (fake)'
-                               % transport)
+        if transport not in TRANSPORTS:
+            raise SandboxError('unknown transport %r (choose from %s)'
+                               % (transport, ', '.join(TRANSPORTS)))
+        if (self._alive('mistral') and
+                self.info.get('transport', 'fake') != transport):
+            raise SandboxError(
+                'Mistral runs with the %s transport; run "tripleo-ffu-'
+                'sandbox down" before switching to %s'
+                % (self.info.get('transport', 'fake'), transport))
         for directory in (self.state_dir, self.logs_dir, self.run_dir,
                           self.work_dir, self.nodes_dir):
             os.makedirs(directory, exist_ok=True)
         os.chmod(self.state_dir, 0o755)
         self._allocate_ports()
+        self.info['transport'] = transport
+        self._save_info()
         self._start_postgres()
         self._write_configs()
         self._sync_databases()
         self._start_heat()
+        if transport == 'rabbit':
+            self._start_rabbit()
         self._start_mistral()
         self._register_workbook()
         self._init_nodes()
@@ -184,7 +203,8 @@ class Sandbox(object):
     def _allocate_ports(self):
         changed = False
         for name in ('pg_port', 'heat_port', 'mistral_port',
-                     'workload_port'):
+                     'workload_port', 'rabbit_port', 'rabbit_dist_port',
+                     'epmd_port'):
             if not self.info.get(name):
                 self.info[name] = processes.free_port()
                 changed = True
@@ -314,9 +334,14 @@ class Sandbox(object):
         heat = HEAT_CONF.format(
             log=self._log('heat'), db=self._db_url('heat'),
             key=self.info['heat_auth_key'], paste=paste)
+        if self.info.get('transport') == 'rabbit':
+            transport_url = 'rabbit://guest:guest@127.0.0.1:%d/' % (
+                self.info['rabbit_port'])
+        else:
+            transport_url = 'fake:/'
         mistral = MISTRAL_CONF.format(
             log=self._log('mistral'), db=self._db_url('mistral'),
-            port=self.info['mistral_port'])
+            port=self.info['mistral_port'], transport_url=transport_url)
         for name, text in (('heat', heat), ('mistral', mistral)):
             with open(self._conf(name), 'w') as f:
                 f.write(text)
@@ -336,19 +361,80 @@ class Sandbox(object):
                 START_TIMEOUT, 'Heat', self._log('heat'), proc)
 
     def _start_mistral(self):
-        if not self._alive('mistral'):
-            self._check_port('Mistral', self.info['mistral_port'])
-            self.out('Starting Mistral (API, engine, executor, notifier) on '
-                     '127.0.0.1:%d' % self.info['mistral_port'])
-            env = dict(os.environ, TRIPLEO_FFU_ORCHESTRATION_URL=self.heat_url)
-            proc = processes.start(
-                [sys.executable, '-m', 'tripleo_ffu.sandbox.mistral_server',
-                 '--config-file', self._conf('mistral')],
-                self._log('mistral-stdout'), self._pid_file('mistral'),
-                env=env)
-            processes.wait_until(
-                lambda: _http_ok(self.mistral_url + '/workflows?limit=1'),
-                START_TIMEOUT, 'Mistral', self._log('mistral'), proc)
+        if self._alive('mistral'):
+            return
+        self._check_port('Mistral', self.info['mistral_port'])
+        env = dict(os.environ, TRIPLEO_FFU_ORCHESTRATION_URL=self.heat_url)
+        if self.info.get('transport') == 'rabbit':
+            # The stock server: one process per component, over RabbitMQ,
+            # as production runs it.
+            what = 'Mistral (stock mistral-server, RabbitMQ transport)'
+            argv = [_bin('mistral-server'), '--server',
+                    'api,engine,executor,notifier',
+                    '--config-file', self._conf('mistral')]
+        else:
+            what = 'Mistral (API, engine, executor, notifier in one process)'
+            argv = [sys.executable, '-m', 'tripleo_ffu.sandbox.mistral_server',
+                    '--config-file', self._conf('mistral')]
+        self.out('Starting %s on 127.0.0.1:%d' % (
+            what, self.info['mistral_port']))
+        proc = processes.start(argv, self._log('mistral-stdout'),
+                               self._pid_file('mistral'), env=env)
+        processes.wait_until(
+            lambda: _http_ok(self.mistral_url + '/workflows?limit=1'),
+            START_TIMEOUT, 'Mistral', self._log('mistral'), proc)
+
+    def _start_rabbit(self):
+        """A private RabbitMQ and epmd on loopback, data in the state dir."""
+        server = '/usr/lib/rabbitmq/bin/rabbitmq-server'
+        epmd = shutil.which('epmd') or '/usr/bin/epmd'
+        if not os.access(server, os.X_OK):
+            raise SandboxError('RabbitMQ not found (%s). Install it: sudo '
+                               'apt-get install -y rabbitmq-server' % server)
+        base = os.path.join(self.state_dir, 'rabbitmq')
+        os.makedirs(base, exist_ok=True)
+        if not self._alive('epmd'):
+            self._check_port('epmd', self.info['epmd_port'])
+            # Started through a link in the state dir, so that its command
+            # line names the state dir (how `down` recognises it).
+            link = os.path.join(base, 'epmd')
+            if not os.path.islink(link):
+                os.symlink(epmd, link)
+            processes.start([link, '-address', '127.0.0.1', '-port',
+                             str(self.info['epmd_port'])],
+                            self._log('epmd'), self._pid_file('epmd'))
+        if self._alive('rabbitmq'):
+            return
+        self._check_port('RabbitMQ', self.info['rabbit_port'])
+        plugins = os.path.join(base, 'enabled_plugins')
+        with open(plugins, 'w') as f:
+            f.write('[].\n')
+        env = dict(
+            os.environ, HOME=base,
+            RABBITMQ_NODENAME='tripleo-ffu@localhost',
+            RABBITMQ_NODE_IP_ADDRESS='127.0.0.1',
+            RABBITMQ_NODE_PORT=str(self.info['rabbit_port']),
+            RABBITMQ_DIST_PORT=str(self.info['rabbit_dist_port']),
+            ERL_EPMD_ADDRESS='127.0.0.1',
+            ERL_EPMD_PORT=str(self.info['epmd_port']),
+            RABBITMQ_MNESIA_BASE=os.path.join(base, 'mnesia'),
+            RABBITMQ_LOG_BASE=self.logs_dir,
+            RABBITMQ_ENABLED_PLUGINS_FILE=plugins,
+            RABBITMQ_CONFIG_FILE=os.path.join(base, 'none'),
+            RABBITMQ_PID_FILE=os.path.join(base, 'rabbitmq.pid'),
+            # Erlang distribution on loopback too, not every interface.
+            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=(
+                '-kernel inet_dist_use_interface {127,0,0,1}'))
+        self.out('Starting RabbitMQ on 127.0.0.1:%d'
+                 % self.info['rabbit_port'])
+        # The trailing flag is ignored by Erlang; it puts the state dir in
+        # the command line, which is how `down` recognises the process.
+        proc = processes.start([server, '-tripleo_ffu_sandbox', base],
+                               self._log('rabbitmq-stdout'),
+                               self._pid_file('rabbitmq'), env=env)
+        processes.wait_until(lambda: _tcp_open(self.info['rabbit_port']),
+                             START_TIMEOUT, 'RabbitMQ',
+                             self._log('rabbitmq-stdout'), proc)
 
     def mistral_client(self):
         from mistralclient.api.v2 import client
@@ -459,7 +545,8 @@ class Sandbox(object):
     # -- down / status -------------------------------------------------
     def down(self):
         stopped = []
-        for name in ('workload', 'mistral', 'heat', 'postgres'):
+        for name in ('workload', 'mistral', 'rabbitmq', 'epmd', 'heat',
+                     'postgres'):
             if processes.stop(self._pid_file(name), self.state_dir):
                 stopped.append(name)
         self.out('Stopped: %s (data kept in %s)' % (
@@ -482,6 +569,10 @@ class Sandbox(object):
             ('workload', 'demo workload', lambda: _http_ok(self.workload_url),
              self.workload_url),
         ]
+        if self.info.get('transport') == 'rabbit':
+            checks.append(('rabbitmq', 'RabbitMQ',
+                           lambda: _tcp_open(self.info['rabbit_port']),
+                           '127.0.0.1:%s' % self.info['rabbit_port']))
         for name, label, check, where in checks:
             ok = self._alive(name) and check()
             rows.append((label, 'up' if ok else 'down',
@@ -532,7 +623,7 @@ enabled = false
 
 MISTRAL_CONF = """\
 [DEFAULT]
-transport_url = fake:/
+transport_url = {transport_url}
 log_file = {log}
 use_stderr = false
 debug = false
@@ -551,6 +642,8 @@ auth_enable = False
 
 [cron_trigger]
 enabled = False
+# Lets the stock mistral-server master exit cleanly on SIGTERM.
+run_in_api = False
 """
 
 RC_TEMPLATE = """\

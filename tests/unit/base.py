@@ -41,6 +41,19 @@ def fake_app(mistral=None, stdin_text='', tty=True, verbose_level=1):
     return app
 
 
+class FakeClock(object):
+    """A monotonic clock that only moves when something sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
 class TestCase(base.BaseTestCase):
 
     def check_parser(self, cmd, args):

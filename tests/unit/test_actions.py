@@ -141,23 +141,12 @@ class TestUpdateStack(base.TestCase):
         self.assertIn('Heat refused the update of stack oc', result.error)
 
 
-class FakeClock(object):
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
 class TestWaitStack(base.TestCase):
 
     def setUp(self):
         super().setUp()
         self.heat = self.useFixture(HeatFixture()).heat
-        self.clock = FakeClock()
+        self.clock = base.FakeClock()
 
     def _run(self, timeout=1):
         return stack_action.WaitStackAction(

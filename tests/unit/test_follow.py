@@ -58,23 +58,12 @@ class FakeMistral(object):
         return []
 
 
-class Clock(object):
-    def __init__(self):
-        self.now = 0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
 class TestFollower(base.TestCase):
 
     def setUp(self):
         super().setUp()
         self.lines = []
-        self.clock = Clock()
+        self.clock = base.FakeClock()
 
     def _follower(self, mistral, events_path=None, verbose=False):
         return follow.Follower(mistral, self.lines.append, events_path,

@@ -41,14 +41,17 @@ COEXIST=${TRIPLEO_FFU_COEXIST_VENV:-$ROOT/.venv-coexist}
 if [ ! -x "$COEXIST/bin/openstack" ] || \
         [ ! -f "$COEXIST/.tripleoclient-installed" ]; then
     python3 -m venv "$COEXIST" &&
-    "$COEXIST/bin/pip" install -q --upgrade pip &&
-    "$COEXIST/bin/pip" install -q 'python-tripleoclient==20.0.0' &&
-    touch "$COEXIST/.tripleoclient-installed" ||
+    "$COEXIST/bin/pip" install -q --upgrade pip >"$COEXIST.log" 2>&1 &&
+    "$COEXIST/bin/pip" install -q 'python-tripleoclient==20.0.0' \
+        >>"$COEXIST.log" 2>&1 &&
+    touch "$COEXIST/.tripleoclient-installed" || {
+        tail -n 40 "$COEXIST.log"
         PROBLEMS+=("installing python-tripleoclient")
+    }
 fi
 # This checkout without its dependencies: ansible-core would clash with
 # the ansible<2.10 that tripleoclient's validations-libs pins.
-"$COEXIST/bin/pip" install -q --no-deps -e "$ROOT" ||
+"$COEXIST/bin/pip" install -q --no-deps -e "$ROOT" >>"$COEXIST.log" 2>&1 ||
     PROBLEMS+=("installing tripleo-ffu beside tripleoclient")
 export TRIPLEO_FFU_COEXIST_VENV=$COEXIST
 

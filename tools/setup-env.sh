@@ -2,11 +2,12 @@
 # Licensed under the Apache License, Version 2.0; see LICENSE.
 #
 # Installs what the demo and the tests need on a fresh Debian machine with
-# Python 3.11: PostgreSQL (Debian's) and a venv at .venv with this
+# Python 3.11: PostgreSQL and RabbitMQ (Debian's) and a venv at .venv with this
 # checkout and its test requirements. Safe to run again: it only adds what
 # is missing. Source it: it sets VENV and PATH.
 
-set -e
+# Sourced by other scripts: no `set -e` here (it would leak into them);
+# each step that must work returns 1 instead.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${TRIPLEO_FFU_VENV:-$ROOT/.venv}
 PYTHON=${PYTHON:-python3}
@@ -33,25 +34,36 @@ if [ -n "$MISSING" ]; then
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $MISSING \
         >/dev/null
+    APT_STATUS=$?
     [ -z "$ADDED_POLICY" ] || $SUDO rm -f $NO_START
+    [ $APT_STATUS = 0 ] || { echo "apt-get install$MISSING failed"; return 1; }
 fi
+
+# pip's chatter goes to a log, shown only when pip fails.
+pip_quiet() {
+    if ! "$VENV/bin/pip" install -q "$@" >"$VENV/pip.log" 2>&1; then
+        tail -n 40 "$VENV/pip.log"
+        echo "pip install $* failed; full output in $VENV/pip.log"
+        return 1
+    fi
+}
 
 if [ ! -x "$VENV/bin/python" ]; then
     echo "== Creating $VENV"
-    "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/pip" install -q --upgrade pip
+    "$PYTHON" -m venv "$VENV" || return 1
+    pip_quiet --upgrade pip || return 1
 fi
 STAMP="$VENV/.tripleo-ffu-installed"
 REQS=$(cat "$ROOT/requirements.txt" "$ROOT/test-requirements.txt" \
     "$ROOT/setup.cfg" | md5sum | cut -d' ' -f1)
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$REQS" ]; then
     echo "== Installing tripleo-ffu and its test requirements into $VENV"
-    "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt" \
-        -r "$ROOT/test-requirements.txt"
+    pip_quiet -r "$ROOT/requirements.txt" -r "$ROOT/test-requirements.txt" ||
+        return 1
     echo "$REQS" > "$STAMP"
 fi
 # Always re-link this checkout: entry points (commands, Mistral actions)
 # come from its setup.cfg.
-"$VENV/bin/pip" install -q --no-deps -e "$ROOT"
+pip_quiet --no-deps -e "$ROOT" || return 1
 export VENV
 export PATH="$VENV/bin:$PATH"

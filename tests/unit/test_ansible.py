@@ -132,7 +132,7 @@ class TestRunner(base.TestCase):
             f.write(mode)
         argv = runner.build_command(self.playbook, 'p.yaml', 'inv.yaml')
         return runner.run_playbook(self.dir, argv, self.events_file,
-                                   timeout_s, poll_interval=0.05)
+                                   timeout_s)
 
     def test_build_command(self):
         self.assertEqual(

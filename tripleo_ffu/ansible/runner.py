@@ -19,7 +19,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import paths
@@ -109,8 +108,7 @@ def write_command_script(config_dir, argv, env):
     return path
 
 
-def run_playbook(config_dir, argv, events_file, timeout_s,
-                 poll_interval=0.5):
+def run_playbook(config_dir, argv, events_file, timeout_s):
     """Run `argv` in `config_dir`; return a bounded result dict.
 
     The result has rc, timed_out, recap, failures (at most
@@ -124,7 +122,6 @@ def run_playbook(config_dir, argv, events_file, timeout_s,
     script = write_command_script(config_dir, argv, env)
     os.makedirs(os.path.dirname(events_file), exist_ok=True)
 
-    deadline = time.monotonic() + timeout_s
     with open(os.path.join(config_dir, 'ansible-stdout.log'), 'ab') as out:
         proc = subprocess.Popen(argv, cwd=config_dir, stdout=out,
                                 stderr=subprocess.STDOUT,
@@ -132,17 +129,16 @@ def run_playbook(config_dir, argv, events_file, timeout_s,
                                 env=dict(os.environ, **env),
                                 start_new_session=True)
         timed_out = False
-        while proc.poll() is None:
-            if time.monotonic() > deadline:
-                timed_out = True
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-                break
-            time.sleep(poll_interval)
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
     events, _ = events_mod.read_new_events(events_file, 0)
     recap, failures = events_mod.summarize(events)

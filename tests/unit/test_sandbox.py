@@ -178,6 +178,8 @@ class TestHeatPatches(base.TestCase):
         runner._sleep(0)
         runner._sleep(None)
         self.assertEqual([heat_server.FAST_POLL, 0], slept)
+        # No more sleep after each resource a traversal dispatches.
+        self.assertFalse(scheduler.ENABLE_SLEEP)
 
 
 class TestProcesses(base.TestCase):

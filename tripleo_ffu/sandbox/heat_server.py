@@ -24,10 +24,14 @@ Two engine defects of Heat 27.0.1 are worked around here, sandbox only:
   stack every action fails with "Maximum number of threads reached" and
   the stack sticks IN_PROGRESS. We drop a thread from its group when it
   ends (the threading backend's own ThreadGroup does the same).
-* scheduler.TaskRunner sleeps 1 s between the steps of every resource
-  action, which makes a convergence update cost ~1 s per resource. The
-  sandbox's resources are all local and finish at once, so the sleep is
-  capped at FAST_POLL seconds.
+* Stack._converge_create_or_update sleeps 1 s after dispatching each leaf
+  resource of a convergence traversal (when scheduler.ENABLE_SLEEP is
+  set), so an update costs ~1 s per resource, and scheduler.TaskRunner
+  sleeps 1 s between the steps of every resource action. The sandbox's
+  resources are local and finish at once: ENABLE_SLEEP is turned off (no
+  sleep after dispatching) and TaskRunner's own sleep is capped at
+  FAST_POLL seconds (not removed: nested stacks poll, and a poll without
+  any sleep would spin a core).
 """
 
 import argparse
@@ -67,10 +71,11 @@ def patch_thread_group(engine_service):
 
 def patch_task_sleep(scheduler):
     def _sleep(runner, wait_time):
-        if scheduler.ENABLE_SLEEP and wait_time is not None:
+        if wait_time is not None:
             time.sleep(min(wait_time, FAST_POLL))
 
     scheduler.TaskRunner._sleep = _sleep
+    scheduler.ENABLE_SLEEP = False
 
 
 def serve_api(host, port, log):

@@ -17,6 +17,7 @@ its state dir in TRIPLEO_FFU_SANDBOX_DIR; without a reachable sandbox the
 tests skip and say why.
 """
 
+import logging
 import os
 import subprocess
 import sys
@@ -71,6 +72,9 @@ class FunctionalTestCase(base.BaseTestCase):
 
     def setUp(self):
         super().setUp()
+        # Keep client request dumps out of the test output.
+        for name in ('heatclient', 'urllib3', 'keystoneauth'):
+            logging.getLogger(name).setLevel(logging.WARNING)
         self.sandbox, reason = _sandbox()
         if self.sandbox is None:
             if os.environ.get('TRIPLEO_FFU_REQUIRE_SANDBOX'):

@@ -1,0 +1,39 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The workbook and the actions as the real Mistral server sees them."""
+
+from tests.functional import base
+
+ACTIONS = {'tripleo_ffu.stack_update', 'tripleo_ffu.stack_wait',
+           'tripleo_ffu.config_download', 'tripleo_ffu.ansible_playbook',
+           'tripleo_ffu.notify'}
+
+
+class TestRegistration(base.FunctionalTestCase):
+
+    def test_workflows_tagged_and_actions_listed(self):
+        mistral = self.sandbox.mistral_client()
+        workflows = {w.name: w for w in mistral.workflows.list()
+                     if w.name.startswith('tripleo.ffwd_upgrade.v1.')}
+        self.assertEqual({'tripleo.ffwd_upgrade.v1.prepare',
+                          'tripleo.ffwd_upgrade.v1.run',
+                          'tripleo.ffwd_upgrade.v1.converge'},
+                         set(workflows))
+        for workflow in workflows.values():
+            self.assertIn('tripleo-common-managed', workflow.tags)
+        listed = {a.name for a in mistral.actions.list(limit=-1)}
+        self.assertLessEqual(ACTIONS, listed)
+        run = mistral.actions.get('tripleo_ffu.ansible_playbook')
+        for name in ('stack', 'work_dir', 'playbook', 'limit_hosts',
+                     'extra_vars', 'timeout'):
+            self.assertIn(name, run.input)

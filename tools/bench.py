@@ -263,12 +263,19 @@ def bench_prepare(args, box):
 
 
 # -- 1. run overhead and 4. progress latency ----------------------------
-def bench_run(args, box):
+def ensure_prepared(box):
+    """The config dir of the demo stack; prepare first if missing."""
     from tripleo_ffu import paths
     config_dir = paths.config_dir(box.env()['TRIPLEO_FFU_WORK_DIR'],
                                   'overcloud')
     if not os.path.isdir(config_dir):
         openstack(box, 'prepare', '--yes', *PREPARE_ARGS)
+    return config_dir
+
+
+def bench_run(args, box):
+    from tripleo_ffu import paths
+    config_dir = ensure_prepared(box)
     script = os.path.join(config_dir, paths.COMMAND_SCRIPT)
     by_hand, through_cli = [], []
     for i in range(args.n):
@@ -286,27 +293,33 @@ def bench_latency(args, box):
     """Time from the callback writing an event to the CLI printing it."""
     from tripleo_ffu.ansible import events as events_mod
     from tripleo_ffu import paths
+    ensure_prepared(box)
     box.reset()
     proc = subprocess.Popen(
         [os.path.join(BIN, 'openstack'), 'overcloud', 'ffwd-upgrade', 'run',
          '--yes'], env=box.env(), stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True, bufsize=1)
-    printed = {}
+    printed = {}  # line -> the times it was printed, in order
     execution = None
     for line in proc.stdout:
         now = time.time()
         if execution is None and '(execution ' in line:
             execution = line.split('(execution ')[1].split(')')[0]
-        printed.setdefault(line.rstrip('\n'), now)
-    proc.wait()
+        printed.setdefault(line.rstrip('\n'), []).append(now)
+    if proc.wait():
+        raise SystemExit('ffwd-upgrade run failed during the latency bench')
     events_file = paths.events_file(box.env()['TRIPLEO_FFU_WORK_DIR'],
                                     'overcloud', execution)
     events, _ = events_mod.read_new_events(events_file, 0)
     delays = []
     for event in events:
         line = events_mod.format_event(event)
-        if line in printed and event['event'].startswith('runner_on'):
-            delays.append(printed[line] - event['time'])
+        # The same line (e.g. "ok: host | include_tasks") comes back many
+        # times: pair the n-th event with the n-th printing.
+        if line in printed:
+            when = printed[line].pop(0)
+            if event['event'].startswith('runner_on'):
+                delays.append(when - event['time'])
     row('latency', 'event -> printed: %s' % spread(delays),
         statistics.median(delays), None, 'median < 1 s')
 

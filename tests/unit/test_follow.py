@@ -47,7 +47,10 @@ class FakeMistral(object):
                                      output=json.dumps(output),
                                      state_info=info)
 
-    def _tasks(self, workflow_execution_id):
+    def _tasks(self, workflow_execution_id, sort_keys='', sort_dirs=''):
+        # Mistral sorts by its sub-second creation time; the scripts list
+        # tasks in that order already.
+        assert (sort_keys, sort_dirs) == ('created_at', 'asc')
         return self.polls[self.index][1]
 
     def _create(self, name, workflow_input, description):

@@ -133,8 +133,11 @@ class Follower(object):
         self._events_offset = 0
 
     def _report_tasks(self, execution_id):
+        # Sorted by Mistral, which keeps sub-second creation times (its API
+        # shows whole seconds only).
         tasks = call(self.mistral, self.mistral.tasks.list,
-                     workflow_execution_id=execution_id)
+                     workflow_execution_id=execution_id,
+                     sort_keys='created_at', sort_dirs='asc')
         running, changed = [], []
         for task in tasks:
             if task.state not in FINAL_STATES:
@@ -143,11 +146,9 @@ class Follower(object):
                     self._task_states.get(task.id) != task.state):
                 self._task_states[task.id] = task.state
                 changed.append(task)
-        # Within one poll, what ended came before what started after it.
-        # Mistral's times have whole seconds: on a tie, a failed task came
-        # before the task its on-error started.
-        changed.sort(key=lambda t: (t.state not in FINAL_STATES,
-                                    t.created_at or '', t.state != 'ERROR'))
+        # Within one poll, what ended came before what started after it;
+        # the sort is stable, so each group keeps Mistral's creation order.
+        changed.sort(key=lambda t: t.state not in FINAL_STATES)
         for task in changed:
             line = '[%s] %s' % (task.name, task.state)
             if task.state == 'ERROR' and task.state_info:

@@ -37,11 +37,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 BIN = os.path.dirname(sys.executable)
-ENVS = os.path.join(ROOT, 'tripleo_ffu', 'sandbox', 'templates',
-                    'environments')
-PREPARE_ARGS = ['-e', os.path.join(ENVS, 'container-registry.yaml'),
-                '-e', os.path.join(ENVS, 'lifecycle',
-                                   'ffwd-upgrade-prepare.yaml')]
+from tripleo_ffu.sandbox import sandbox as sandbox_mod  # noqa: E402
+
+PREPARE_ENVS = sandbox_mod.demo_environments('prepare')
+PREPARE_ARGS = [arg for path in PREPARE_ENVS for arg in ('-e', path)]
 ROWS = []
 
 
@@ -189,9 +188,9 @@ class Box(object):
         return seconds
 
     def env(self):
-        from tripleo_ffu.sandbox import sandbox
         env = dict(os.environ)
-        for line in sandbox.Sandbox(self.state_dir).rc_text().splitlines():
+        for line in sandbox_mod.Sandbox(
+                self.state_dir).rc_text().splitlines():
             if line.startswith('export '):
                 key, value = line[7:].split('=', 1)
                 env[key] = value
@@ -232,12 +231,10 @@ def _task_seconds(mistral, execution_id):
 def bench_prepare(args, box):
     from heatclient.common import template_utils
     from mistralclient.api.v2 import client
-    from tripleo_ffu.sandbox import sandbox
     mistral = client.Client(
-        mistral_url=sandbox.Sandbox(box.state_dir).mistral_url)
-    env_paths = PREPARE_ARGS[1::2]
+        mistral_url=sandbox_mod.Sandbox(box.state_dir).mistral_url)
     files, env = template_utils.process_multiple_environments_and_files(
-        env_paths=env_paths)
+        env_paths=PREPARE_ENVS)
     work_dir = box.env()['TRIPLEO_FFU_WORK_DIR']
     cli, direct, parts = [], [], {}
     for _ in range(args.n):

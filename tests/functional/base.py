@@ -30,13 +30,8 @@ from oslotest import base
 from tripleo_ffu.sandbox import sandbox as sandbox_mod
 
 BIN = os.path.dirname(sys.executable)
-ENVIRONMENTS = os.path.join(sandbox_mod.TEMPLATES_DIR, 'environments')
-PREPARE_ENVS = [os.path.join(ENVIRONMENTS, 'container-registry.yaml'),
-                os.path.join(ENVIRONMENTS, 'lifecycle',
-                             'ffwd-upgrade-prepare.yaml')]
-CONVERGE_ENVS = [os.path.join(ENVIRONMENTS, 'container-registry.yaml'),
-                 os.path.join(ENVIRONMENTS, 'lifecycle',
-                              'ffwd-upgrade-converge.yaml')]
+PREPARE_ENVS = sandbox_mod.demo_environments('prepare')
+CONVERGE_ENVS = sandbox_mod.demo_environments('converge')
 CONTROLLER = 'overcloud-controller-0'
 COMPUTE = 'overcloud-novacompute-0'
 

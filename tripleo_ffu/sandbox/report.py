@@ -12,18 +12,8 @@
 
 """What the demo overcloud looks like, and whether it reached a release."""
 
-import urllib.request
-
 from tripleo_ffu.sandbox import node_tool
 from tripleo_ffu.sandbox import sandbox as sandbox_mod
-
-
-def _workload_answers(sandbox):
-    try:
-        with urllib.request.urlopen(sandbox.workload_url, timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
 
 
 def nodes_table(sandbox):
@@ -42,9 +32,10 @@ def nodes_table(sandbox):
                    if m['release'] != 'newton']
         lines.append('%-26s %-26s %s' % (hostname, 'migrations since newton',
                                          ', '.join(applied) or 'none'))
+    answering = sandbox_mod.http_ok(sandbox.workload_url)
     lines.append('workload on %s: %s' % (
-        sandbox_mod.WORKLOAD_NODE, 'answering' if _workload_answers(sandbox)
-        else 'NOT ANSWERING'))
+        sandbox_mod.WORKLOAD_NODE,
+        'answering' if answering else 'NOT ANSWERING'))
     return '\n'.join(lines)
 
 
@@ -97,7 +88,7 @@ def verify(sandbox, release):
         if got != expected:
             problems.append('%s migrations are %s, expected %s' % (
                 hostname, got, expected))
-    if not _workload_answers(sandbox):
+    if not sandbox_mod.http_ok(sandbox.workload_url):
         problems.append('the workload on %s does not answer'
                         % sandbox_mod.WORKLOAD_NODE)
     return problems

@@ -95,7 +95,7 @@ def _bin(name):
     return path
 
 
-def _tcp_open(port):
+def tcp_open(port):
     import socket
     try:
         socket.create_connection(('127.0.0.1', port), timeout=1).close()
@@ -104,12 +104,20 @@ def _tcp_open(port):
         return False
 
 
-def _http_ok(url, timeout=2):
+def http_ok(url, timeout=2):
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return 200 <= response.status < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
+
+
+def demo_environments(step):
+    """The -e files of the demo's prepare or converge, as the README has."""
+    environments = os.path.join(TEMPLATES_DIR, 'environments')
+    lifecycle = 'ffwd-upgrade-%s.yaml' % step
+    return [os.path.join(environments, 'container-registry.yaml'),
+            os.path.join(environments, 'lifecycle', lifecycle)]
 
 
 class Sandbox(object):
@@ -357,7 +365,7 @@ class Sandbox(object):
                  '--bind-port', str(self.info['heat_port'])],
                 self._log('heat-stdout'), self._pid_file('heat'))
             processes.wait_until(
-                lambda: _http_ok(self.heat_url + '/stacks', timeout=10),
+                lambda: http_ok(self.heat_url + '/stacks', timeout=10),
                 START_TIMEOUT, 'Heat', self._log('heat'), proc)
 
     def _start_mistral(self):
@@ -381,7 +389,7 @@ class Sandbox(object):
         proc = processes.start(argv, self._log('mistral-stdout'),
                                self._pid_file('mistral'), env=env)
         processes.wait_until(
-            lambda: _http_ok(self.mistral_url + '/workflows?limit=1'),
+            lambda: http_ok(self.mistral_url + '/workflows?limit=1'),
             START_TIMEOUT, 'Mistral', self._log('mistral'), proc)
 
     def _start_rabbit(self):
@@ -432,7 +440,7 @@ class Sandbox(object):
         proc = processes.start([server, '-tripleo_ffu_sandbox', base],
                                self._log('rabbitmq-stdout'),
                                self._pid_file('rabbitmq'), env=env)
-        processes.wait_until(lambda: _tcp_open(self.info['rabbit_port']),
+        processes.wait_until(lambda: tcp_open(self.info['rabbit_port']),
                              START_TIMEOUT, 'RabbitMQ',
                              self._log('rabbitmq-stdout'), proc)
 
@@ -479,20 +487,9 @@ class Sandbox(object):
              '--port', str(self.info['workload_port']),
              '--root', os.path.join(self.nodes_dir, WORKLOAD_NODE)],
             self._log('workload'), self._pid_file('workload'))
-        processes.wait_until(lambda: _http_ok(self.workload_url), 30,
+        processes.wait_until(lambda: http_ok(self.workload_url), 30,
                              'the demo workload', self._log('workload'),
                              proc)
-
-    def demo_environment_paths(self, step):
-        """The -e files the README passes to prepare or converge."""
-        lifecycle = os.path.join(TEMPLATES_DIR, 'environments', 'lifecycle')
-        if step == 'prepare':
-            return [os.path.join(TEMPLATES_DIR, 'environments',
-                                 'container-registry.yaml'),
-                    os.path.join(lifecycle, 'ffwd-upgrade-prepare.yaml')]
-        return [os.path.join(TEMPLATES_DIR, 'environments',
-                             'container-registry.yaml'),
-                os.path.join(lifecycle, 'ffwd-upgrade-converge.yaml')]
 
     def _create_demo_stack(self):
         from heatclient.common import template_utils
@@ -561,17 +558,17 @@ class Sandbox(object):
         checks = [
             ('postgres', 'PostgreSQL', self._pg_ready,
              '127.0.0.1:%s' % self.info.get('pg_port')),
-            ('heat', 'Heat', lambda: _http_ok(self.heat_url + '/stacks'),
+            ('heat', 'Heat', lambda: http_ok(self.heat_url + '/stacks'),
              self.heat_url),
             ('mistral', 'Mistral',
-             lambda: _http_ok(self.mistral_url + '/workflows?limit=1'),
+             lambda: http_ok(self.mistral_url + '/workflows?limit=1'),
              self.mistral_url),
-            ('workload', 'demo workload', lambda: _http_ok(self.workload_url),
+            ('workload', 'demo workload', lambda: http_ok(self.workload_url),
              self.workload_url),
         ]
         if self.info.get('transport') == 'rabbit':
             checks.append(('rabbitmq', 'RabbitMQ',
-                           lambda: _tcp_open(self.info['rabbit_port']),
+                           lambda: tcp_open(self.info['rabbit_port']),
                            '127.0.0.1:%s' % self.info['rabbit_port']))
         for name, label, check, where in checks:
             ok = self._alive(name) and check()

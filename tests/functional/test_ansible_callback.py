@@ -25,6 +25,12 @@ PLAYBOOK = textwrap.dedent('''\
     - hosts: all
       gather_facts: false
       tasks:
+        - name: Steps of a release
+          include_tasks: steps.yaml
+          loop: [1, 2]
+          loop_control: {loop_var: step}
+          vars: {release: pike}
+          when: inventory_hostname == 'node-a'
         - name: Say hello
           command: echo hello
         - name: Break on one host
@@ -55,6 +61,8 @@ class TestCallbackWithRealAnsible(base.BaseTestCase):
         work = self.useFixture(fixtures.TempDir()).path
         with open(os.path.join(work, 'play.yaml'), 'w') as f:
             f.write(PLAYBOOK)
+        with open(os.path.join(work, 'steps.yaml'), 'w') as f:
+            f.write('- name: Step {{ step }}\n  command: echo {{ step }}\n')
         with open(os.path.join(work, 'inv.yaml'), 'w') as f:
             # A port nobody listens on: node-c is unreachable.
             f.write(INVENTORY % processes.free_port())
@@ -81,5 +89,11 @@ class TestCallbackWithRealAnsible(base.BaseTestCase):
         ok = [e for e in parsed if e['event'] == 'runner_on_ok']
         self.assertEqual({'node-a', 'node-b'},
                          {e['event_data']['host'] for e in ok})
+        # Included tasks carry the release and step of their loop.
+        steps = [events.format_event(e) for e in ok
+                 if e['event_data']['task'].startswith('Step ')]
+        self.assertEqual(['  changed: node-a | Step 1 (release pike, step 1)',
+                          '  changed: node-a | Step 2 (release pike, step 2)'],
+                         steps)
         self.assertGreater(os.path.getsize(result['log_path']), 0)
         self.assertTrue(os.access(result['command_script'], os.X_OK))

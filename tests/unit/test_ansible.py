@@ -15,6 +15,7 @@ import os
 import stat
 import sys
 import textwrap
+import types
 
 import fixtures
 
@@ -33,7 +34,7 @@ FAILED_RUN = [
     event('playbook_on_task_start', task='db sync'),
     event('runner_on_ok', host='c0', task='db sync', changed=True),
     event('runner_on_failed', host='c1', task='db sync', msg='boom\nno db',
-          ignore_errors=False),
+          ignore_errors=False, release='pike', step=8),
     event('runner_on_failed', host='c0', task='probe', msg='meh',
           ignore_errors=True),
     event('runner_on_unreachable', host='n0', task='db sync',
@@ -58,8 +59,9 @@ class TestEvents(base.TestCase):
         _, failures = events.summarize(FAILED_RUN)
         text = events.failure_sentence(failures, '/w/ansible.log')
         self.assertEqual(
-            'c1 failed at task "db sync": no db; n0 unreachable at task '
-            '"db sync": ssh: timeout. Full log: /w/ansible.log', text)
+            'c1 failed at task "db sync" (release pike, step 8): no db; n0 '
+            'unreachable at task "db sync": ssh: timeout. Full log: '
+            '/w/ansible.log', text)
 
     def test_failure_sentence_caps_hosts(self):
         failures = [{'host': 'h%d' % i, 'task': 't', 'unreachable': False,
@@ -74,7 +76,8 @@ class TestEvents(base.TestCase):
         self.assertEqual('PLAYBOOK [ffu.yaml]', lines[0])
         self.assertIsNone(lines[2])  # task start only when verbose
         self.assertEqual('  changed: c0 | db sync', lines[3])
-        self.assertEqual('  FAILED: c1 | db sync | boom\nno db', lines[4])
+        self.assertEqual('  FAILED: c1 | db sync (release pike, step 8) | '
+                         'boom\nno db', lines[4])
         self.assertTrue(lines[5].startswith('  failed (ignored): c0'))
         self.assertTrue(lines[6].startswith('  UNREACHABLE: n0'))
         self.assertIsNone(lines[7])
@@ -184,6 +187,18 @@ class TestRunner(base.TestCase):
 
 
 class TestCallbackMessage(base.TestCase):
+
+    def test_upgrade_context_from_the_includes(self):
+        from tripleo_ffu.ansible.callback_plugins import tripleo_ffu_events
+
+        def node(parent=None, **node_vars):
+            return types.SimpleNamespace(vars=node_vars, _parent=parent)
+        outer = node(release='ocata', other='x')
+        include = node(node(outer), step=4, release='pike')
+        task = node(node(include))
+        self.assertEqual({'release': 'pike', 'step': 4},
+                         tripleo_ffu_events.upgrade_context(task))
+        self.assertEqual({}, tripleo_ffu_events.upgrade_context(node()))
 
     def test_message_prefers_msg_with_stderr(self):
         from tripleo_ffu.ansible.callback_plugins import tripleo_ffu_events

@@ -50,6 +50,8 @@ def summarize(events):
                 not data.get('ignore_errors')):
             failures.append({'host': data.get('host'),
                              'task': data.get('task'),
+                             'release': data.get('release'),
+                             'step': data.get('step'),
                              'unreachable': kind == 'runner_on_unreachable',
                              'message': data.get('msg', '')})
     return recap, failures
@@ -63,12 +65,19 @@ def failure_sentence(failures, log_path):
     for failure in failures[:5]:
         what = 'unreachable' if failure['unreachable'] else 'failed'
         lines = (failure['message'] or '').strip().splitlines()
-        parts.append('%s %s at task "%s": %s' % (
-            failure['host'], what, failure['task'],
+        parts.append('%s %s at task "%s"%s: %s' % (
+            failure['host'], what, failure['task'], _where(failure),
             lines[-1] if lines else 'no message'))
     more = len(failures) - 5
     tail = ' (and %d more)' % more if more > 0 else ''
     return '%s%s. Full log: %s' % ('; '.join(parts), tail, log_path)
+
+
+def _where(data):
+    """' (release pike, step 8)' for tasks run inside the release loop."""
+    parts = ['%s %s' % (key, data[key]) for key in ('release', 'step')
+             if data.get(key) not in (None, '')]
+    return ' (%s)' % ', '.join(parts) if parts else ''
 
 
 def format_event(event, verbose=False):
@@ -80,7 +89,7 @@ def format_event(event, verbose=False):
         return 'PLAY [%s]' % data.get('play')
     if kind == 'playbook_on_task_start':
         return 'TASK [%s]' % data.get('task') if verbose else None
-    host, task = data.get('host'), data.get('task')
+    host, task = data.get('host'), '%s%s' % (data.get('task'), _where(data))
     if kind == 'runner_on_ok':
         state = 'changed' if data.get('changed') else 'ok'
         return '  %s: %s | %s' % (state, host, task)

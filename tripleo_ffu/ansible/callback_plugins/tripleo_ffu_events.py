@@ -35,6 +35,9 @@ DOCUMENTATION = '''
 '''
 
 MAX_MESSAGE = 2000
+# Loop variables of the fast-forward upgrade playbooks (the THT contract)
+# that tell the operator where the upgrade is.
+CONTEXT_VARS = ('release', 'step')
 
 
 def _text(value):
@@ -51,6 +54,26 @@ def _message(result):
     elif not parts and result.get('stdout'):
         parts.append(_text(result['stdout']).strip())
     return ': '.join(parts)[-MAX_MESSAGE:]
+
+
+def upgrade_context(task):
+    """{release, step} from the includes around `task`, innermost first.
+
+    Ansible keeps an include's loop variable in the vars of the include
+    (a parent of the included tasks), not on the task itself.
+    """
+    found = {}
+    node, depth = task, 0
+    while node is not None and depth < 20:
+        node_vars = getattr(node, 'vars', None)
+        if isinstance(node_vars, dict):
+            for key in CONTEXT_VARS:
+                if key in node_vars and key not in found:
+                    value = node_vars[key]
+                    if isinstance(value, (str, int)):
+                        found[key] = value
+        node, depth = getattr(node, '_parent', None), depth + 1
+    return found
 
 
 class CallbackModule(CallbackBase):
@@ -77,7 +100,7 @@ class CallbackModule(CallbackBase):
         task = result._task
         self._emit(event, host=result._host.get_name(),
                    task=task.get_name().strip(), task_uuid=task._uuid,
-                   **extra)
+                   **dict(upgrade_context(task), **extra))
 
     def v2_playbook_on_start(self, playbook):
         self._emit('playbook_on_start',

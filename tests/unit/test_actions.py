@@ -261,7 +261,8 @@ class TestAnsibleAction(base.TestCase):
         for name in (paths.DEFAULT_PLAYBOOK, paths.INVENTORY_FILE):
             open(os.path.join(self.config_dir, name), 'w').close()
         base_result = {'rc': 0, 'timed_out': False, 'recap': {'h': {}},
-                       'failures': [], 'log_path': '/l'}
+                       'failures': [], 'log_path': '/l',
+                       'command_script': '/c.sh'}
         run = self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.ansible.runner.run_playbook',
             return_value=dict(base_result))).mock
@@ -279,8 +280,9 @@ class TestAnsibleAction(base.TestCase):
              'message': 'm'}])
         result = self._action().run(context())
         self.assertEqual('FAILED', result['status'])
-        self.assertIn('h failed at task "t": m. Full log: /l',
-                      result['message'])
+        self.assertIn('h failed at task "t": m. Full log: /l. Fix the '
+                      'cause, then run the step again', result['message'])
+        self.assertIn('by hand: /c.sh', result['message'])
 
         run.return_value = dict(base_result, rc=-15, timed_out=True)
         result = self._action(timeout=3).run(context())

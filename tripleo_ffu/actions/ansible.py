@@ -94,8 +94,12 @@ class AnsiblePlaybookAction(actions.Action):
                              result['log_path']))
         else:
             result['status'] = 'FAILED'
-            result['message'] = 'Playbook %s failed (rc %s): %s' % (
-                self.playbook, result['rc'],
-                events.failure_sentence(result['failures'],
-                                        result['log_path']))
+            result['message'] = (
+                'Playbook %s failed (rc %s): %s. Fix the cause, then run '
+                'the step again ("openstack overcloud ffwd-upgrade run", or '
+                'by hand: %s)' % (
+                    self.playbook, result['rc'],
+                    events.failure_sentence(result['failures'],
+                                            result['log_path']),
+                    result['command_script']))
         return result

@@ -71,6 +71,10 @@ class TestWorkbook(base.TestCase):
             {'stack', 'timeout', 'environment', 'files', 'parameters',
              'queue_name'}, names('converge'))
 
+    def test_sandbox_checks_every_registered_action(self):
+        from tripleo_ffu.sandbox import sandbox
+        self.assertEqual(registered_actions(), set(sandbox.ACTIONS))
+
     def test_actions_used_are_registered(self):
         known = registered_actions()
         for workflow in self.data['workflows'].values():

@@ -39,6 +39,10 @@ TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 STACK = 'overcloud'
 START_TIMEOUT = 240
 TRANSPORTS = ('fake', 'rabbit')
+# The project's actions, as setup.cfg registers them (mistral.actions).
+ACTIONS = ('tripleo_ffu.stack_update', 'tripleo_ffu.stack_wait',
+           'tripleo_ffu.config_download', 'tripleo_ffu.ansible_playbook',
+           'tripleo_ffu.notify')
 STACK_TIMEOUT = 600
 
 # The demo overcloud's nodes: role, packages, services, databases.
@@ -462,6 +466,15 @@ class Sandbox(object):
         else:
             mistral.workbooks.create(definition)
         self.out('Registered workbook %s' % paths.WORKBOOK_NAME)
+        for action in ACTIONS:
+            try:
+                mistral.actions.get(action)
+            except Exception as e:
+                raise SandboxError(
+                    'Mistral does not see the action %s (%s): is '
+                    'tripleo-ffu installed in the Python that runs Mistral '
+                    '(%s)? See %s' % (action, e, sys.executable,
+                                      self._log('mistral')))
 
     def _init_nodes(self, fresh=False):
         for hostname, spec in DEMO_NODES.items():

@@ -108,8 +108,7 @@ class FFWDUpgradeBase(command.Command):
         return None
 
     def _write(self, line):
-        self.app.stdout.write(line + '\n')
-        self.app.stdout.flush()
+        write_line(self.app, line)
 
     def take_action(self, parsed_args):
         workflow_input = self.workflow_input(parsed_args)
@@ -137,6 +136,12 @@ class FFWDUpgradeBase(command.Command):
     def report(self, output):
         if output.get('message'):
             self._write(output['message'])
+
+
+def write_line(app, line):
+    """A progress line, flushed so it shows even when stdout is a pipe."""
+    app.stdout.write(line + '\n')
+    app.stdout.flush()
 
 
 def follow_to_end(mistral, execution_id, timeout_s, write, events_path,
@@ -305,11 +310,11 @@ class FFWDUpgradeStatus(command.Lister):
             metavar='<minutes>', help='Bound on --follow, in minutes.')
         return parser
 
-    def _row(self, mistral, execution):
+    def _row(self, mistral, execution, tasks=None):
         step = (execution.workflow_name or '').rsplit('.', 1)[-1]
         return (execution.id, step, execution.state, execution.created_at,
                 execution.updated_at,
-                follow.current_task(mistral, execution))
+                follow.current_task(mistral, execution, tasks))
 
     def take_action(self, parsed_args):
         mistral = self.app.client_manager.workflow_engine
@@ -344,8 +349,7 @@ class FFWDUpgradeStatus(command.Lister):
             try:
                 follow_to_end(mistral, execution_id,
                               parsed_args.timeout * 60,
-                              lambda line: self.app.stdout.write(
-                                  line + '\n'),
+                              lambda line: write_line(self.app, line),
                               events, self.app.options.verbose_level > 1)
             finally:
                 execution = follow.call(mistral, mistral.executions.get,
@@ -354,7 +358,7 @@ class FFWDUpgradeStatus(command.Lister):
                             workflow_execution_id=execution_id)
         inputs = follow.execution_input(execution)
         columns = self.COLUMNS + ('Message', 'Tasks', 'Inputs')
-        row = self._row(mistral, execution) + (
+        row = self._row(mistral, execution, tasks) + (
             follow.parse_output(execution).get('message') or
             execution.state_info or '',
             ', '.join('%s=%s' % (t.name, t.state) for t in

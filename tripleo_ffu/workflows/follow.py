@@ -207,12 +207,16 @@ def list_executions(mistral, stack, limit=100):
             execution_input(e).get('stack', 'overcloud') == stack]
 
 
-def current_task(mistral, execution):
-    """The name of the running task, or of the failed one."""
+def current_task(mistral, execution, tasks=None):
+    """The name of the running task, or of the failed one.
+
+    `tasks`: the execution's task list when the caller has it already.
+    """
     if execution.state == 'SUCCESS':
         return ''
-    tasks = call(mistral, mistral.tasks.list,
-                 workflow_execution_id=execution.id)
+    if tasks is None:
+        tasks = call(mistral, mistral.tasks.list,
+                     workflow_execution_id=execution.id)
     wanted = 'ERROR' if execution.state == 'ERROR' else 'RUNNING'
     names = [t.name for t in tasks if t.state == wanted]
     return ', '.join(names)

@@ -23,6 +23,8 @@ WORKBOOK_NAME = 'tripleo.ffwd_upgrade.v1'
 INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 DEFAULT_PLAYBOOK = 'fast_forward_upgrade_playbook.yaml'
 HYGIENE_REPORT = 'task-hygiene.yaml'
+# What the Ansible runtime could not load, written by prepare.
+CHECK_REPORT = 'ansible-check.yaml'
 COMMAND_SCRIPT = 'ansible-playbook-command.sh'
 
 

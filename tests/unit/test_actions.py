@@ -116,9 +116,28 @@ class TestUpdateStack(base.TestCase):
         self.assertEqual({'stack_id': 'sid', 'previous_status':
                           'CREATE_COMPLETE', 'previous_updated_time': 't0'},
                          result)
+        # As every upstream deploy: StackAction UPDATE, a new
+        # DeployIdentifier, the caller's parameter_defaults kept.
+        env = self.heat.stacks.update.call_args[1]['environment']
+        self.assertEqual(1, env['parameter_defaults']['A'])
+        self.assertEqual('UPDATE', env['parameter_defaults']['StackAction'])
+        self.assertIsInstance(env['parameter_defaults']['DeployIdentifier'],
+                              int)
         self.heat.stacks.update.assert_called_once_with(
-            'sid', existing=True, environment={'parameter_defaults': {'A': 1}},
+            'sid', existing=True, environment=env,
             files={'f': 'x'}, parameters={'P': 2}, timeout_mins=120)
+
+    def test_deploy_parameters_given_are_kept(self):
+        env = stack_action.with_deploy_parameters(
+            {'parameter_defaults': {'StackAction': 'CREATE',
+                                    'DeployIdentifier': 7}},
+            now=lambda: 99)
+        self.assertEqual({'StackAction': 'CREATE', 'DeployIdentifier': 7},
+                         env['parameter_defaults'])
+        self.assertEqual(
+            {'StackAction': 'UPDATE', 'DeployIdentifier': 99},
+            stack_action.with_deploy_parameters(
+                {}, now=lambda: 99)['parameter_defaults'])
 
     def test_missing_stack(self):
         self.heat.stacks.get.side_effect = heat_exc.HTTPNotFound()
@@ -262,7 +281,8 @@ class TestAnsibleAction(base.TestCase):
             open(os.path.join(self.config_dir, name), 'w').close()
         base_result = {'rc': 0, 'timed_out': False, 'recap': {'h': {}},
                        'failures': [], 'log_path': '/l',
-                       'command_script': '/c.sh'}
+                       'command_script': '/c.sh', 'tasks_run': 3,
+                       'error_line': None}
         run = self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.ansible.runner.run_playbook',
             return_value=dict(base_result))).mock
@@ -283,6 +303,15 @@ class TestAnsibleAction(base.TestCase):
         self.assertIn('h failed at task "t": m. Full log: /l. Fix the '
                       'cause, then run the step again', result['message'])
         self.assertIn('by hand: /c.sh', result['message'])
+
+        # Stopped without a failed task: Ansible's own first error line.
+        run.return_value = dict(
+            base_result, rc=4,
+            error_line="ERROR! couldn't resolve module/action 'mysql_db'")
+        result = self._action().run(context())
+        self.assertIn("Ansible stopped after 3 task(s) had started without "
+                      "a failed task: ERROR! couldn't resolve module/action "
+                      "'mysql_db'; see /l", result['message'])
 
         run.return_value = dict(base_result, rc=-15, timed_out=True)
         result = self._action(timeout=3).run(context())

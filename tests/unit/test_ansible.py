@@ -20,6 +20,7 @@ import types
 import fixtures
 
 from tests.unit import base
+from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import events
 from tripleo_ffu.ansible import runner
 
@@ -159,7 +160,7 @@ class TestRunner(base.TestCase):
         self.assertIn('log_path = %s/ansible.log' % self.dir, cfg)
         self.assertIn('callbacks_enabled = tripleo_ffu_events', cfg)
         self.assertIn('host_key_checking = False', cfg)
-        self.assertIn('interpreter_python = /usr/bin/python3', cfg)
+        self.assertIn('interpreter_python = auto_silent', cfg)
         with open(result['command_script']) as f:
             script = f.read()
         self.assertIn('export TRIPLEO_FFU_EVENTS_FILE=', script)
@@ -207,3 +208,77 @@ class TestCallbackMessage(base.TestCase):
             {'msg': 'non-zero return code', 'stderr': 'oops\n'}))
         self.assertEqual('out', message({'stdout': 'out'}))
         self.assertEqual(2000, len(message({'msg': 'y' * 3000})))
+
+
+class TestCheckReport(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.config_dir = self.useFixture(fixtures.TempDir()).path
+        os.makedirs(os.path.join(self.config_dir, 'Controller'))
+        self.tasks = os.path.join(self.config_dir, 'Controller',
+                                  'x_tasks.yaml')
+        with open(self.tasks, 'w') as f:
+            f.write(textwrap.dedent('''\
+                - name: First
+                  debug: msg=1
+                - frobnicate: name=x
+                  name: Second one
+                  when: step|int == 2
+                - block:
+                  - name: Nested
+                    frobnicate: {}
+                '''))
+
+    def test_failure_names_file_line_and_task(self):
+        output = textwrap.dedent('''\
+            [WARNING]: something harmless
+            ERROR! couldn't resolve module/action 'frobnicate'. This often ...
+
+            The error appears to be in '%s': line 3, column 3, but may
+            be elsewhere in the file depending on the exact syntax problem.
+            ''' % self.tasks)
+        self.assertEqual(
+            {'file': 'Controller/x_tasks.yaml', 'line': 3,
+             'task': 'Second one',
+             'error': "couldn't resolve module/action 'frobnicate'. This "
+                      "often ..."},
+            check.parse_failure(output, self.config_dir))
+        self.assertEqual('Nested', check._task_at(self.tasks, 8))
+        self.assertEqual('First', check._task_at(self.tasks, 2))
+
+    def test_failure_without_a_place(self):
+        problem = check.parse_failure('boom\nERROR! Unable to parse '
+                                      'inventory\n', self.config_dir)
+        self.assertEqual({'file': None, 'line': None, 'task': None,
+                          'error': 'Unable to parse inventory'}, problem)
+        self.assertEqual('the config: Unable to parse inventory',
+                         check.describe(problem))
+
+    def test_blocking_problems(self):
+        problems = [{'file': 'deploy_steps_playbook.yaml', 'line': 27,
+                     'task': 'Common roles', 'error': 'role missing'},
+                    {'file': 'Controller/x_tasks.yaml', 'line': 3,
+                     'task': 'Second one', 'error': 'no module'}]
+        self.assertEqual([], check.blocking_problems(self.config_dir,
+                                                     'any_playbook.yaml'))
+        with open(os.path.join(self.config_dir, 'ansible-check.yaml'),
+                  'w') as f:
+            json.dump(problems, f)
+        self.assertEqual(problems[1:], check.blocking_problems(
+            self.config_dir, 'fast_forward_upgrade_playbook.yaml'))
+        self.assertEqual(problems, check.blocking_problems(
+            self.config_dir, 'deploy_steps_playbook.yaml'))
+        self.assertEqual(
+            'Controller/x_tasks.yaml line 3 (task "Second one"): no module',
+            check.describe(problems[1]))
+
+    def test_first_error_line(self):
+        self.assertEqual(
+            "[ERROR]: couldn't resolve module",
+            events.first_error_line("PLAY [x]\n[ERROR]: couldn't resolve "
+                                    "module\nERROR! later\n"))
+        self.assertIsNone(events.first_error_line('all fine\n'))
+        self.assertIn('Ansible stopped before any task ran without a failed '
+                      'task: no error line in its output; see /l',
+                      events.failure_sentence([], '/l'))

@@ -27,9 +27,25 @@ class TestTaskHygiene(base.TestCase):
         self.assertEqual(2, tasks.condition_step('step|int == 2'))
         self.assertEqual(4, tasks.condition_step(' step | int == 4 '))
         self.assertEqual(1, tasks.condition_step('step == 1'))
+        self.assertEqual(3, tasks.condition_step('step == "3"'))
+        self.assertEqual(2, tasks.condition_step('step|int == 2 and x'))
+        # Forms THT Queens uses: a step in an `or`, in parentheses, {{ }}.
+        self.assertEqual(0, tasks.condition_step(
+            'step|int == 0 or step|int == 3'))
+        self.assertEqual(0, tasks.condition_step(
+            '(step|int == 0 or step|int == 3) and yum_pid_file.stat.exists'))
+        self.assertEqual(5, tasks.condition_step('{{ step|int == 5 }}'))
         self.assertIsNone(tasks.condition_step("release == 'ocata'"))
-        self.assertIsNone(tasks.condition_step('step|int == 2 and x'))
+        self.assertIsNone(tasks.condition_step('prestep|int == 2'))
         self.assertIsNone(tasks.condition_step(True))
+
+    def test_sorted_kinds_are_the_upgrade_kinds(self):
+        for kind in ('fast_forward_upgrade_tasks', 'upgrade_tasks',
+                     'fast_forward_post_upgrade_tasks', 'post_upgrade_tasks'):
+            self.assertTrue(tasks.is_sorted_kind(kind), kind)
+        for kind in ('update_tasks', 'deploy_steps_tasks', 'host_prep_tasks',
+                     'pre_upgrade_rolling_tasks'):
+            self.assertFalse(tasks.is_sorted_kind(kind), kind)
 
     def test_step_moved_first_and_reported(self):
         task = {'name': 'Stop', 'when': ['release == "o"', 'x.rc == 0',
@@ -76,14 +92,16 @@ class TestInventory(base.TestCase):
         super().setUp()
         self.outputs = download.outputs_by_key(base.queens_outputs())
 
-    def test_groups_hosts_and_bootstrap(self):
+    def test_groups_hosts_and_bootstrap_per_role_map(self):
         inv = inventory.build_inventory(self.outputs, 'heat-admin')
         self.assertEqual({'Compute': {}, 'Controller': {}},
                          inv['overcloud']['children'])
         controller = inv['Controller']
-        self.assertEqual('Controller', controller['vars']['tripleo_role_name'])
-        self.assertEqual('overcloud-controller-1',
-                         controller['vars']['bootstrap_nodeid'])
+        self.assertEqual({'ansible_ssh_user': 'heat-admin',
+                          'bootstrap_server_id': 'id-c1',
+                          'role_name': 'Controller',
+                          'tripleo_role_name': 'Controller'},
+                         controller['vars'])
         hosts = controller['hosts']
         self.assertFalse(hosts['overcloud-controller-0'][
             'tripleo_bootstrap_node'])
@@ -91,32 +109,50 @@ class TestInventory(base.TestCase):
             'tripleo_bootstrap_node'])
         self.assertEqual('192.0.2.11',
                          hosts['overcloud-controller-1']['ansible_host'])
+        self.assertEqual('192.0.2.11',
+                         hosts['overcloud-controller-1']['ctlplane_ip'])
         self.assertEqual('id-c0',
                          hosts['overcloud-controller-0']['deploy_server_id'])
-        self.assertEqual('heat-admin', controller['vars']['ansible_ssh_user'])
         self.assertNotIn('ansible_connection',
                          hosts['overcloud-controller-0'])
 
-    def test_loopback_host_is_local_with_pinned_python(self):
+    def test_only_this_machine_is_local(self):
+        ips = self.outputs['RoleNetIpMap']
+        ips['Compute']['ctlplane'] = ['127.0.0.1']
+        ips['Controller']['ctlplane'] = ['127.0.10.11', '::1']
         inv = inventory.build_inventory(self.outputs, 'tripleo-admin')
         compute = inv['Compute']['hosts']['overcloud-novacompute-0']
         self.assertEqual('local', compute['ansible_connection'])
         self.assertEqual('{{ ansible_playbook_python }}',
                          compute['ansible_python_interpreter'])
+        hosts = inv['Controller']['hosts']
+        # Another loopback address is a node reached over SSH.
+        self.assertNotIn('ansible_connection', hosts['overcloud-controller-0'])
+        self.assertEqual('local',
+                         hosts['overcloud-controller-1']['ansible_connection'])
         self.assertEqual('tripleo-admin',
-                         inv['overcloud']['vars']['ansible_ssh_user'])
+                         inv['Compute']['vars']['ansible_ssh_user'])
 
     def test_bootstrap_defaults_to_first_host(self):
         del self.outputs['ServerIdData']
         inv = inventory.build_inventory(self.outputs, 'heat-admin')
-        self.assertEqual('overcloud-controller-0',
-                         inv['Controller']['vars']['bootstrap_nodeid'])
+        hosts = inv['Controller']['hosts']
+        self.assertTrue(hosts['overcloud-controller-0'][
+            'tripleo_bootstrap_node'])
+        self.assertFalse(hosts['overcloud-controller-1'][
+            'tripleo_bootstrap_node'])
+
+    def test_bootstrap_server_id_of_unknown_shape(self):
+        self.outputs['ServerIdData']['bootstrap_server_id'] = ['id-c0']
+        e = self.assertRaises(errors.ConfigError, inventory.build_inventory,
+                              self.outputs, 'heat-admin')
+        self.assertIn('ServerIdData[bootstrap_server_id] is a list', str(e))
 
     def test_missing_hostname_map(self):
         del self.outputs['RoleNetHostnameMap']
         e = self.assertRaises(errors.ConfigError, inventory.build_inventory,
                               self.outputs, 'heat-admin')
-        self.assertIn('RoleNetHostnameMap', str(e))
+        self.assertIn('RoleNetHostnameMap is missing', str(e))
 
     def test_no_hosts_at_all(self):
         self.outputs['RoleNetHostnameMap'] = {'Controller': {}}
@@ -129,6 +165,11 @@ class TestInventory(base.TestCase):
                               self.outputs, 'heat-admin')
         self.assertIn('RoleNetHostnameMap[Compute][ctlplane]', str(e))
 
+    def test_short_names(self):
+        self.assertEqual('overcloud-controller-0', inventory.short_name(
+            'Overcloud-Controller-0.ctlplane.localdomain'))
+        self.assertEqual('node-1', inventory.short_name('node-1'))
+
 
 class TestRenderConfig(base.TestCase):
 
@@ -136,15 +177,23 @@ class TestRenderConfig(base.TestCase):
         super().setUp()
         self.outputs = download.outputs_by_key(base.queens_outputs())
 
-    def test_files_written_for_every_task_list_and_role_config(self):
+    def test_files_written_for_every_role_key_and_role_config(self):
         files, report = download.render_config(self.outputs, 'heat-admin')
         self.assertEqual(sorted([
             'Compute/fast_forward_upgrade_tasks.yaml',
+            'Compute/fast_forward_upgrade_tasks_playbook.yaml',
+            'Compute/service_names.yaml',
             'Compute/upgrade_tasks.yaml',
+            'Compute/upgrade_tasks_playbook.yaml',
+            'Controller/config_settings.yaml',
             'Controller/fast_forward_post_upgrade_tasks.yaml',
+            'Controller/fast_forward_post_upgrade_tasks_playbook.yaml',
             'Controller/fast_forward_upgrade_tasks.yaml',
+            'Controller/fast_forward_upgrade_tasks_playbook.yaml',
             'Controller/host_prep_tasks.yaml',
+            'Controller/service_names.yaml',
             'Controller/upgrade_tasks.yaml',
+            'Controller/upgrade_tasks_playbook.yaml',
             'fast_forward_upgrade_playbook.yaml',
             'fast_forward_upgrade_release_tasks.yaml',
             'task-hygiene.yaml',
@@ -159,6 +208,8 @@ class TestRenderConfig(base.TestCase):
         # A role with no tasks gets an empty list, not a missing file.
         self.assertEqual([], yaml.safe_load(
             files['Compute/fast_forward_upgrade_tasks.yaml']))
+        self.assertEqual({'keystone::debug': False}, yaml.safe_load(
+            files['Controller/config_settings.yaml']))
 
     def test_tasks_ordered_by_step_and_fixed(self):
         files, report = download.render_config(self.outputs, 'heat-admin')

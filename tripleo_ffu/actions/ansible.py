@@ -16,6 +16,7 @@ import os
 
 from mistral_lib import actions
 
+from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import events
 from tripleo_ffu.ansible import runner
 from tripleo_ffu import paths
@@ -59,6 +60,13 @@ class AnsiblePlaybookAction(actions.Action):
                 self.playbook, config_dir, ', '.join(choices) or 'none'))
         if not os.path.isfile(self._inventory(config_dir)):
             return 'Inventory %s does not exist' % self._inventory(config_dir)
+        blocking = check.blocking_problems(config_dir, self.playbook)
+        if blocking:
+            return ('Not running %s: at prepare the Ansible runtime could '
+                    'not load %s. Fix the templates, then run "openstack '
+                    'overcloud ffwd-upgrade prepare" again' % (
+                        self.playbook,
+                        '; '.join(check.describe(p) for p in blocking)))
         return None
 
     def _inventory(self, config_dir):
@@ -100,6 +108,8 @@ class AnsiblePlaybookAction(actions.Action):
                 'by hand: %s)' % (
                     self.playbook, result['rc'],
                     events.failure_sentence(result['failures'],
-                                            result['log_path']),
+                                            result['log_path'],
+                                            result['error_line'],
+                                            result['tasks_run']),
                     result['command_script']))
         return result

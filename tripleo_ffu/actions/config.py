@@ -12,12 +12,17 @@
 
 """Config download: stack outputs -> <work_dir>/<stack>/."""
 
+import os
+
 from heatclient import exc as heat_exc
 from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
+from tripleo_ffu.ansible import check
+from tripleo_ffu.ansible import runner
 from tripleo_ffu.config import download
 from tripleo_ffu.config import errors
+from tripleo_ffu import files
 from tripleo_ffu import paths
 
 MAX_REPORTED_TASKS = 50
@@ -35,6 +40,16 @@ class DownloadConfigAction(actions.Action):
         self.heat_url = heat_url
 
     def run(self, context):
+        try:
+            return self._download(context)
+        except Exception as e:
+            # Never a raw traceback in Mistral: one sentence that names
+            # the stack and the cause.
+            return actions.Result(
+                error='Config download for stack %s failed: %s: %s'
+                      % (self.stack, type(e).__name__, e))
+
+    def _download(self, context):
         heat = clients.heat_client(context, self.heat_url)
         try:
             stack = heat.stacks.get(self.stack, resolve_outputs=True)
@@ -43,19 +58,41 @@ class DownloadConfigAction(actions.Action):
                                   % self.stack)
         outputs = download.outputs_by_key(getattr(stack, 'outputs', []))
         try:
-            files, report = download.render_config(outputs, self.node_user)
+            rendered, report = download.render_config(
+                outputs, self.node_user, self.stack)
             config_dir, previous = download.write_config(
-                files, self.work_dir, self.stack)
-        except (errors.ConfigError, OSError) as e:
+                rendered, self.work_dir, self.stack)
+            problems = check.check_config(
+                runner.find_ansible_playbook(), config_dir,
+                os.path.join(config_dir, paths.INVENTORY_FILE))
+            with files.open_private(
+                    os.path.join(config_dir, paths.CHECK_REPORT)) as f:
+                f.write(download.to_yaml(problems))
+        except (errors.ConfigError, runner.PlaybookError, OSError) as e:
             return actions.Result(
                 error='Config download for stack %s failed: %s'
                       % (self.stack, e))
+        return self._result(config_dir, previous, report, problems,
+                            len(rendered))
+
+    def _result(self, config_dir, previous, report, problems, file_count):
         fixed = report['fixed_step_order']
+        converted = report['converted']
         message = 'Config of stack %s downloaded to %s.' % (self.stack,
                                                             config_dir)
         if fixed:
             message += (' Moved the step condition first in %d task(s); '
                         'see %s.' % (len(fixed), paths.HYGIENE_REPORT))
+        if converted:
+            message += (' Converted %d playbook expression(s) for the '
+                        'Ansible runtime; see %s.' % (len(converted),
+                                                      paths.HYGIENE_REPORT))
+        if problems:
+            message += (' The Ansible runtime cannot load %d file(s): "run" '
+                        'refuses a playbook while a task file or itself is '
+                        'among them (fix the templates, then prepare '
+                        'again); see %s.' % (len(problems),
+                                             paths.CHECK_REPORT))
         return {'status': 'SUCCESS', 'message': message,
                 'config_dir': config_dir,
                 'previous_config_dir': previous,
@@ -64,4 +101,6 @@ class DownloadConfigAction(actions.Action):
                 'fixed_step_order': fixed[:MAX_REPORTED_TASKS],
                 'no_step_condition': (
                     report['no_step_condition'][:MAX_REPORTED_TASKS]),
-                'file_count': len(files)}
+                'converted': converted,
+                'ansible_check': problems[:MAX_REPORTED_TASKS],
+                'file_count': file_count}

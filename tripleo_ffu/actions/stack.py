@@ -47,6 +47,18 @@ def failure_message(stack_name, status, reason, failures):
     return text
 
 
+def with_deploy_parameters(environment, now=time.time):
+    """The environment with what every upstream deploy sets, unless given.
+
+    tripleo-common sets StackAction and a new DeployIdentifier on each
+    deploy and stack update; THT's conditions read them.
+    """
+    defaults = dict(environment.get('parameter_defaults') or {})
+    defaults.setdefault('StackAction', 'UPDATE')
+    defaults.setdefault('DeployIdentifier', int(now()))
+    return dict(environment, parameter_defaults=defaults)
+
+
 class UpdateStackAction(actions.Action):
     """PATCH-update an existing stack with new environment and files."""
 
@@ -75,7 +87,8 @@ class UpdateStackAction(actions.Action):
                       % (self.stack, stack.stack_status))
         try:
             heat.stacks.update(stack.id, existing=True,
-                               environment=self.environment,
+                               environment=with_deploy_parameters(
+                                   self.environment),
                                files=self.files,
                                parameters=self.parameters,
                                timeout_mins=self.timeout)

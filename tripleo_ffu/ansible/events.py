@@ -57,10 +57,29 @@ def summarize(events):
     return recap, failures
 
 
-def failure_sentence(failures, log_path):
-    """One human sentence naming the failed hosts and tasks."""
+def tasks_started(events):
+    return sum(1 for e in events if e.get('event') == 'playbook_on_task_start')
+
+
+def first_error_line(output):
+    """Ansible's first error line (`ERROR! ...` or `[ERROR]: ...`)."""
+    for line in output.splitlines():
+        if line.startswith(('ERROR!', '[ERROR]')):
+            return line.strip()
+    return None
+
+
+def failure_sentence(failures, log_path, error_line=None, tasks_run=0):
+    """One human sentence naming the failed hosts and tasks.
+
+    Without a failed task (Ansible stopped on a parse error, a missing
+    module or file...), Ansible's own first error line says why.
+    """
     if not failures:
-        return 'Ansible failed before any task ran; see %s.' % log_path
+        when = ('after %d task(s) had started' % tasks_run if tasks_run
+                else 'before any task ran')
+        return 'Ansible stopped %s without a failed task: %s; see %s' % (
+            when, error_line or 'no error line in its output', log_path)
     parts = []
     for failure in failures[:5]:
         what = 'unreachable' if failure['unreachable'] else 'failed'

@@ -21,11 +21,14 @@ import subprocess
 import sys
 
 from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu import files
 from tripleo_ffu import paths
 
 CALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                             'callback_plugins')
-DEFAULT_INTERPRETER = '/usr/bin/python3'
+# Discovered per host (EL7 nodes have Python 2.7); an inventory can pin
+# ansible_python_interpreter per host.
+DEFAULT_INTERPRETER = 'auto_silent'
 
 ANSIBLE_CFG = """\
 [defaults]
@@ -86,7 +89,7 @@ def build_command(ansible_playbook, playbook, inventory, limit_hosts=None,
 
 def write_ansible_cfg(config_dir, log_path, interpreter=DEFAULT_INTERPRETER):
     path = os.path.join(config_dir, 'ansible.cfg')
-    with open(path, 'w') as f:
+    with files.open_private(path) as f:
         f.write(ANSIBLE_CFG.format(log_path=log_path,
                                    callback_dir=CALLBACK_DIR,
                                    interpreter=interpreter,
@@ -102,9 +105,9 @@ def write_command_script(config_dir, argv, env):
     lines += ['export %s=%s' % (k, shlex.quote(v)) for k, v in
               sorted(env.items())]
     lines.append('exec %s "$@"' % ' '.join(shlex.quote(a) for a in argv))
-    with open(path, 'w') as f:
+    # 0700: the command line may carry extra vars.
+    with files.open_private(path, 0o700) as f:
         f.write('\n'.join(lines) + '\n')
-    os.chmod(path, 0o755)
     return path
 
 
@@ -122,7 +125,10 @@ def run_playbook(config_dir, argv, events_file, timeout_s):
     script = write_command_script(config_dir, argv, env)
     os.makedirs(os.path.dirname(events_file), exist_ok=True)
 
-    with open(os.path.join(config_dir, 'ansible-stdout.log'), 'ab') as out:
+    stdout_log = os.path.join(config_dir, 'ansible-stdout.log')
+    with open(stdout_log, 'ab') as out:
+        os.fchmod(out.fileno(), 0o600)
+        started_at = out.tell()
         proc = subprocess.Popen(argv, cwd=config_dir, stdout=out,
                                 stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL,
@@ -142,8 +148,13 @@ def run_playbook(config_dir, argv, events_file, timeout_s):
 
     events, _ = events_mod.read_new_events(events_file, 0)
     recap, failures = events_mod.summarize(events)
+    with open(stdout_log, 'rb') as f:
+        f.seek(started_at)
+        output = f.read().decode('utf-8', 'replace')
     return {'rc': proc.returncode, 'timed_out': timed_out, 'recap': recap,
             'failures': failures[:events_mod.MAX_FAILURES],
             'failure_count': len(failures),
+            'tasks_run': events_mod.tasks_started(events),
+            'error_line': events_mod.first_error_line(output),
             'log_path': log_path, 'events_file': events_file,
             'command_script': script}

@@ -26,7 +26,9 @@ import yaml
 
 from tripleo_ffu.config import errors
 from tripleo_ffu.config import inventory as inventory_mod
+from tripleo_ffu.config import playbooks
 from tripleo_ffu.config import tasks as tasks_mod
+from tripleo_ffu import files as files_mod
 from tripleo_ffu import paths
 
 REQUIRED_OUTPUTS = ('RoleData', 'RoleConfig')
@@ -59,7 +61,14 @@ def outputs_by_key(stack_outputs):
             for o in stack_outputs or [] if 'output_key' in o}
 
 
-def _task_list(value, role, kind):
+# RoleData keys ending in _tasks whose value is a mapping ({step_N: [...]}
+# or {}), not a task list.
+MAPPING_KINDS = ('workflow_tasks', 'docker_puppet_tasks')
+# Collected for the whole overcloud, not per role (as upstream Queens).
+SKIPPED_ROLE_KEYS = ('external_deploy_tasks',)
+
+
+def _task_list(value, where):
     if value is None:
         return []
     if isinstance(value, str):
@@ -68,12 +77,61 @@ def _task_list(value, role, kind):
         except yaml.YAMLError:
             value = None
     if not isinstance(value, list):
-        raise errors.ConfigError(
-            'RoleData[%s][%s] is not a list of tasks' % (role, kind))
+        raise errors.ConfigError('%s is not a list of tasks' % where)
     return value
 
 
-def render_config(outputs, node_user):
+def _task_files(role, kind, task_list, report):
+    """Files of one task list: hygiene, order, and a playbook wrapper."""
+    relpath = '%s/%s.yaml' % (role, kind)
+    if kind in tasks_mod.STEPPED_KINDS:
+        task_list, fixed, stepless = tasks_mod.put_step_first(task_list)
+        report['fixed_step_order'] += [
+            {'role': role, 'file': relpath, 'task': name} for name in fixed]
+        report['no_step_condition'] += [
+            {'role': role, 'file': relpath, 'task': name}
+            for name in stepless]
+    files = {}
+    if tasks_mod.is_sorted_kind(kind):
+        task_list = tasks_mod.order_by_step(task_list)
+        files['%s/%s_playbook.yaml' % (role, kind)] = to_yaml(
+            [{'name': '%s playbook' % role, 'hosts': role,
+              'tasks': task_list}])
+    files[relpath] = to_yaml(task_list)
+    return files
+
+
+def _role_files(role, role_data, report):
+    """The files of RoleData[role], as upstream Queens writes them."""
+    where = 'stack output RoleData[%s]' % role
+    if not isinstance(role_data, dict):
+        raise errors.ConfigError('%s is a %s, not a mapping' % (
+            where, type(role_data).__name__))
+    files = {}
+    for key, value in sorted(role_data.items()):
+        here = '%s[%s]' % (where, key)
+        if key in SKIPPED_ROLE_KEYS:
+            continue
+        if key == 'step_config':
+            if not isinstance(value, (str, type(None))):
+                raise errors.ConfigError('%s is not a Puppet manifest (a '
+                                         'string)' % here)
+            files['%s/step_config.pp' % role] = value or ''
+        elif key in MAPPING_KINDS:
+            if not isinstance(value, (dict, type(None))):
+                raise errors.ConfigError('%s is a %s, not a mapping of '
+                                         'steps' % (here,
+                                                    type(value).__name__))
+            files['%s/%s.yaml' % (role, key)] = to_yaml(value or {})
+        elif key.endswith('_tasks'):
+            files.update(_task_files(role, key, _task_list(value, here),
+                                     report))
+        else:
+            files['%s/%s.yaml' % (role, key)] = to_yaml(value)
+    return files
+
+
+def render_config(outputs, node_user, stack=None):
     """Return (files, report) for the config dir of one stack."""
     missing = [name for name in REQUIRED_OUTPUTS
                if not isinstance(outputs.get(name), dict)]
@@ -84,31 +142,19 @@ def render_config(outputs, node_user):
             % ', '.join(missing))
 
     files = {}
-    fixed, stepless = [], []
+    report = {'fixed_step_order': [], 'no_step_condition': [],
+              'converted': []}
     for role, role_data in sorted(outputs['RoleData'].items()):
-        for kind, value in sorted((role_data or {}).items()):
-            if not kind.endswith('_tasks'):
-                continue
-            task_list = _task_list(value, role, kind)
-            if kind in tasks_mod.STEPPED_KINDS:
-                task_list, fixed_here, stepless_here = (
-                    tasks_mod.put_step_first(task_list))
-                task_list = tasks_mod.order_by_step(task_list)
-                fixed += [{'role': role, 'file': '%s/%s.yaml' % (role, kind),
-                           'task': name} for name in fixed_here]
-                stepless += [{'role': role,
-                              'file': '%s/%s.yaml' % (role, kind),
-                              'task': name} for name in stepless_here]
-            files['%s/%s.yaml' % (role, kind)] = to_yaml(task_list)
+        files.update(_role_files(role, role_data, report))
 
     for name, value in sorted(outputs['RoleConfig'].items()):
-        files['%s.yaml' % name] = (value if isinstance(value, str)
-                                   else to_yaml(value))
+        relpath = '%s.yaml' % name
+        value, converted = playbooks.convert(relpath, value)
+        report['converted'] += converted
+        files[relpath] = value if isinstance(value, str) else to_yaml(value)
 
-    inventory = inventory_mod.build_inventory(outputs, node_user)
+    inventory = inventory_mod.build_inventory(outputs, node_user, stack)
     files[paths.INVENTORY_FILE] = to_yaml(inventory)
-
-    report = {'fixed_step_order': fixed, 'no_step_condition': stepless}
     files[paths.HYGIENE_REPORT] = to_yaml(report)
     return files, report
 
@@ -131,16 +177,16 @@ def write_config(files, work_dir, stack, keep_previous=KEEP_PREVIOUS):
     The files go to a new directory that replaces the old one only when
     complete; the old one is kept as <stack>.previous-<UTC timestamp>.
     """
-    os.makedirs(work_dir, exist_ok=True)
+    os.makedirs(work_dir, mode=0o700, exist_ok=True)
     target = paths.config_dir(work_dir, stack)
+    # mkdtemp makes the directory 0700; task lists can carry secrets.
     staging = tempfile.mkdtemp(prefix='.%s.new-' % stack, dir=work_dir)
     try:
         for relpath, text in files.items():
             path = os.path.join(staging, relpath)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, 'w') as f:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            with files_mod.open_private(path) as f:
                 f.write(text)
-        os.chmod(staging, 0o755)
         previous = None
         if os.path.exists(target):
             previous = '%s.previous-%s' % (target, _timestamp())

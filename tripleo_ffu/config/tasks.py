@@ -25,6 +25,7 @@ STEPPED_KINDS = (
     'fast_forward_upgrade_tasks',
     'upgrade_tasks',
     'post_upgrade_tasks',
+    'pre_upgrade_rolling_tasks',
     'update_tasks',
     'post_update_tasks',
     'deploy_steps_tasks',
@@ -33,15 +34,26 @@ STEPPED_KINDS = (
     'external_deploy_tasks',
 )
 
-_STEP_RE = re.compile(r'^\(?\s*step\s*(\|\s*int\s*)?==\s*(\d+)\s*\)?$')
+# A step test anywhere in a condition: `step|int == 3`, `(step|int == 0 or
+# step|int == 3) and x`, `{{ step == 1 }}`, `step == "3"`.
+_STEP_RE = re.compile(r'\bstep\s*(?:\|\s*int\s*)?==\s*[\'"]?(\d+)')
+
+
+def is_sorted_kind(kind):
+    """Whether `kind` is sorted by step, as upstream does.
+
+    Only the upgrade kinds are (fast_forward_*, upgrade, post_upgrade);
+    every other list keeps THT's order.
+    """
+    return 'upgrade_tasks' in kind
 
 
 def condition_step(condition):
-    """The N of a condition `step|int == N`, or None."""
+    """The N of the first `step|int == N` test in a condition, or None."""
     if not isinstance(condition, str):
         return None
-    match = _STEP_RE.match(condition.strip())
-    return int(match.group(2)) if match else None
+    match = _STEP_RE.search(condition)
+    return int(match.group(1)) if match else None
 
 
 def when_conditions(task):

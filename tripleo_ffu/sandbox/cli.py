@@ -10,13 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""tripleo-ffu-sandbox: up | down | status | env | nodes | verify."""
+"""tripleo-ffu-sandbox: up | stack | fixture | down | status | env | nodes |
+verify."""
 
 import argparse
 import json
 import sys
 
 from tripleo_ffu.sandbox import node_tool
+from tripleo_ffu.sandbox import queens
 from tripleo_ffu.sandbox import report
 from tripleo_ffu.sandbox import sandbox as sandbox_mod
 from tripleo_ffu.sandbox.processes import SandboxError
@@ -39,6 +41,21 @@ def main(argv=None):
                          'engine, executor, notifier in one process) or '
                          'rabbit (the stock multi-process mistral-server '
                          'over a private RabbitMQ).')
+    up.add_argument('--overcloud', default='demo',
+                    choices=sandbox_mod.OVERCLOUDS,
+                    help='The overcloud stack "overcloud": demo (default; '
+                         'hand-written Newton-era templates, fast) or '
+                         'queens (the real tripleo-heat-templates %s, '
+                         'keystone-only Controller + Compute).'
+                         % queens.THT_VERSION)
+    stack = sub.add_parser('stack', help='Create another overcloud stack.')
+    stack.add_argument('kind', choices=sandbox_mod.OVERCLOUDS)
+    stack.add_argument('--name', required=True, help='Stack name.')
+    fixture = sub.add_parser(
+        'fixture', help='Write the outputs of a stack as a test fixture '
+                        '(JSON, generated secrets replaced).')
+    fixture.add_argument('--stack', default=sandbox_mod.STACK)
+    fixture.add_argument('output', help='File to write.')
     sub.add_parser('down', help='Stop what up started; keep the data.')
     sub.add_parser('status', help='Health of each server and the stack.')
     sub.add_parser('env', help='Print the OS_* variables for openstack.')
@@ -60,7 +77,11 @@ def main(argv=None):
     sandbox = sandbox_mod.Sandbox(args.state_dir)
     try:
         if args.command == 'up':
-            sandbox.up(args.transport)
+            sandbox.up(args.transport, args.overcloud)
+        elif args.command == 'stack':
+            sandbox.create_stack(args.kind, args.name)
+        elif args.command == 'fixture':
+            sandbox.write_fixture(args.stack, args.output)
         elif args.command == 'down':
             sandbox.down()
         elif args.command == 'status':

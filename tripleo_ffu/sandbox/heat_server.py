@@ -32,6 +32,21 @@ Two engine defects of Heat 27.0.1 are worked around here, sandbox only:
   sleep after dispatching) and TaskRunner's own sleep is capped at
   FAST_POLL seconds (not removed: nested stacks poll, and a poll without
   any sleep would spin a core).
+
+For the real tripleo-heat-templates (Queens) overcloud, three more:
+
+* Heat shares one yaql parser between threads and the parser is not
+  thread-safe: under the engine's threads about one parse in fifty
+  failed ("Bad expression Parse error: unexpected end of statement").
+  Parses are serialised with a lock.
+* THT's role templates carry `nova.flavor`, `glance.image` and
+  `nova.keypair` custom constraints that ask Nova and Glance, which the
+  sandbox does not have and no registry entry reaches (deployed servers
+  never use the values). Those constraints accept any value here.
+* Under noauth the request's service catalog is empty, so resources that
+  Heat implements itself (SoftwareConfig, MultipartMime...) say "not
+  available": the sandbox writes a token response whose catalog lists
+  this Heat ([noauth] token_response, set in heat.conf).
 """
 
 import argparse
@@ -69,6 +84,30 @@ def patch_thread_group(engine_service):
     engine_service.ThreadGroup.add_thread = add_thread
 
 
+def patch_yaql_parser(functions):
+    lock = threading.Lock()
+    original = functions.Yaql._parse
+
+    def _parse(self, expression):
+        with lock:
+            return original(self, expression)
+
+    functions.Yaql._parse = _parse
+
+
+class AnyValue(object):
+    """A custom constraint that accepts every value (no Nova, no Glance)."""
+
+    def validate(self, value, context, template=None):
+        return True
+
+
+def relax_cloud_constraints(resources):
+    resources.initialise()
+    for name in ('nova.flavor', 'glance.image', 'nova.keypair'):
+        resources.global_env().register_constraint(name, AnyValue)
+
+
 def patch_task_sleep(scheduler):
     def _sleep(runner, wait_time):
         if wait_time is not None:
@@ -102,6 +141,8 @@ def main(argv=None):
     from heat.common import messaging
     from heat.common import profiler
     # Imported before the sanity check: they register the options it reads.
+    from heat.engine.hot import functions
+    from heat.engine import resources
     from heat.engine import scheduler
     from heat.engine import service as engine_service
     from heat.engine import template  # noqa: F401
@@ -121,6 +162,8 @@ def main(argv=None):
 
     patch_thread_group(engine_service)
     patch_task_sleep(scheduler)
+    patch_yaql_parser(functions)
+    relax_cloud_constraints(resources)
 
     engine = engine_service.EngineService(conf.host, rpc_api.ENGINE_TOPIC)
     # Started here rather than by an oslo.service launcher: the threading

@@ -27,8 +27,13 @@ import time
 import urllib.error
 import urllib.request
 
+import yaml
+
+from tripleo_ffu.config import download
+from tripleo_ffu import files
 from tripleo_ffu import paths
 from tripleo_ffu.sandbox import node_tool
+from tripleo_ffu.sandbox import queens
 from tripleo_ffu.sandbox import processes
 from tripleo_ffu.sandbox.processes import SandboxError
 
@@ -39,6 +44,9 @@ TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 STACK = 'overcloud'
 START_TIMEOUT = 240
 TRANSPORTS = ('fake', 'rabbit')
+# The overclouds the sandbox creates: its hand-written Newton-era demo, or
+# the real tripleo-heat-templates 8.4.1 (Queens) keystone-only layout.
+OVERCLOUDS = ('demo', 'queens')
 # The project's actions, as setup.cfg registers them (mistral.actions).
 ACTIONS = ('tripleo_ffu.stack_update', 'tripleo_ffu.stack_wait',
            'tripleo_ffu.config_download', 'tripleo_ffu.ansible_playbook',
@@ -124,6 +132,37 @@ def demo_environments(step):
             os.path.join(environments, 'lifecycle', lifecycle)]
 
 
+def noauth_token(heat_url):
+    """A Keystone v3 token body for Heat's noauth middleware."""
+    endpoint = heat_url.rsplit('/', 1)[0] + '/%(tenant_id)s'
+    return {'token': {
+        'methods': ['token'],
+        'expires_at': '2099-01-01T00:00:00.000000Z',
+        'project': {'id': 'admin', 'name': 'admin',
+                    'domain': {'id': 'default', 'name': 'Default'}},
+        'user': {'id': 'admin', 'name': 'admin',
+                 'domain': {'id': 'default', 'name': 'Default'}},
+        'roles': [{'id': 'admin', 'name': 'admin'}],
+        'catalog': [{
+            'type': 'orchestration', 'name': 'heat', 'id': 'heat',
+            'endpoints': [
+                {'id': 'heat-%s' % interface, 'interface': interface,
+                 'region': 'regionOne', 'region_id': 'regionOne',
+                 'url': endpoint}
+                for interface in ('public', 'internal', 'admin')]}]}}
+
+
+def _secret_values(params, name=None):
+    """(parameter name, value) of the generated secrets (not the images)."""
+    for key, value in params.items():
+        if queens.IMAGE_NAME.match(key):
+            continue
+        if isinstance(value, dict):
+            yield from _secret_values(value, name or key)
+        elif isinstance(value, str) and len(value) >= 16:
+            yield name or key, value
+
+
 class Sandbox(object):
 
     def __init__(self, state_dir=None, out=print):
@@ -179,7 +218,7 @@ class Sandbox(object):
             self.info['pg_port'], name)
 
     # -- up ------------------------------------------------------------
-    def up(self, transport='fake'):
+    def up(self, transport='fake', overcloud='demo'):
         started = time.monotonic()
         if transport not in TRANSPORTS:
             raise SandboxError('unknown transport %r (choose from %s)'
@@ -207,7 +246,7 @@ class Sandbox(object):
         self._register_workbook()
         self._init_nodes()
         self._start_workload()
-        self._create_demo_stack()
+        self.create_stack(overcloud, STACK)
         self._write_rc()
         self.out('Sandbox up in %.1f s. Use it: source %s'
                  % (time.monotonic() - started, self.rc_file))
@@ -343,9 +382,13 @@ class Sandbox(object):
         paste = os.path.join(sys.prefix, 'etc', 'heat', 'api-paste.ini')
         if not os.path.isfile(paste):
             raise SandboxError('Heat api-paste.ini not found at %s' % paste)
+        token_file = os.path.join(self.state_dir, 'heat-token.json')
+        with open(token_file, 'w') as f:
+            json.dump(noauth_token(self.heat_url), f)
         heat = HEAT_CONF.format(
             log=self._log('heat'), db=self._db_url('heat'),
-            key=self.info['heat_auth_key'], paste=paste)
+            key=self.info['heat_auth_key'], paste=paste,
+            token_file=token_file)
         if self.info.get('transport') == 'rabbit':
             transport_url = 'rabbit://guest:guest@127.0.0.1:%d/' % (
                 self.info['rabbit_port'])
@@ -504,43 +547,140 @@ class Sandbox(object):
                              'the demo workload', self._log('workload'),
                              proc)
 
-    def _create_demo_stack(self):
+    def _create_demo_stack(self, name=STACK):
+        with open(self.demo_env_file, 'w') as f:
+            f.write('parameter_defaults:\n  DemoNodesDir: %s\n'
+                    % self.nodes_dir)
+        self._create_stack(
+            name, 'demo', os.path.join(TEMPLATES_DIR, 'overcloud.yaml'),
+            [os.path.join(TEMPLATES_DIR, 'overcloud-resource-registry.yaml'),
+             self.demo_env_file])
+
+    @property
+    def queens_templates_dir(self):
+        return os.path.join(self.state_dir, 'tht', 'rendered')
+
+    def queens_templates(self):
+        """THT 8.4.1 rendered for the keystone-only layout (once)."""
+        rendered = self.queens_templates_dir
+        if not os.path.isfile(os.path.join(rendered, 'overcloud.yaml')):
+            self.out('Fetching and rendering tripleo-heat-templates %s'
+                     % queens.THT_VERSION)
+            tht = queens.fetch_tht(os.path.join(self.state_dir, 'tht'))
+            queens.render(tht, rendered)
+        return rendered
+
+    def _queens_env_files(self, name, templates):
+        """The sandbox's environment and the generated secrets (0600)."""
+        deployed_server = os.path.join(self.state_dir,
+                                       'queens-deployed-server.yaml')
+        with open(deployed_server, 'w') as f:
+            f.write(queens.DEPLOYED_SERVER_TEMPLATE)
+        secrets_file = self.queens_secrets_file
+        if not os.path.exists(secrets_file):
+            params = queens.generated_parameters(templates, name)
+            with files.open_private(secrets_file) as f:
+                yaml.safe_dump({'parameter_defaults': params}, f)
+        env = queens.sandbox_environment(name, deployed_server)
+        env['parameter_defaults'].update(
+            queens.deploy_parameters('CREATE')['parameter_defaults'])
+        env_file = os.path.join(self.state_dir, 'queens-%s.yaml' % name)
+        with open(env_file, 'w') as f:
+            f.write('# The sandbox\'s own environment for the Queens stack '
+                    '%s:\n# only what no upstream file provides (see '
+                    'tripleo_ffu/sandbox/queens.py).\n' % name)
+            yaml.safe_dump(env, f, default_flow_style=False)
+        return [env_file, secrets_file]
+
+    @property
+    def queens_secrets_file(self):
+        return os.path.join(self.state_dir, 'queens-secrets.yaml')
+
+    def _create_queens_stack(self, name=STACK):
+        templates = self.queens_templates()
+        self._create_stack(
+            name, 'Queens (tripleo-heat-templates %s)' % queens.THT_VERSION,
+            os.path.join(templates, 'overcloud.yaml'),
+            queens.environment_files(templates) +
+            self._queens_env_files(name, templates))
+
+    def create_stack(self, kind, name):
+        """Create the `kind` overcloud (demo or queens) as stack `name`."""
+        if kind not in OVERCLOUDS:
+            raise SandboxError('unknown overcloud %r (choose from %s)'
+                               % (kind, ', '.join(OVERCLOUDS)))
+        stacks = self.info.setdefault('stacks', {})
+        if stacks.get(name, kind) != kind:
+            raise SandboxError(
+                'stack %s is the %s overcloud already; delete it ("openstack '
+                'stack delete %s") or choose another name'
+                % (name, stacks[name], name))
+        if kind == 'queens':
+            self._create_queens_stack(name)
+        else:
+            self._create_demo_stack(name)
+        stacks[name] = kind
+        self._save_info()
+
+    def environments(self, kind, step):
+        """The -e files of prepare or converge for a `kind` stack."""
+        if kind == 'queens':
+            return queens.environment_files(self.queens_templates(), step)
+        return demo_environments(step)
+
+    def _create_stack(self, name, what, template_path, env_paths):
         from heatclient.common import template_utils
         from heatclient import exc
 
         heat = self.heat_client()
         try:
-            stack = heat.stacks.get(STACK)
+            stack = heat.stacks.get(name)
             if stack.stack_status.endswith('FAILED'):
-                self.out('Demo stack %s is %s: %s' % (
-                    STACK, stack.stack_status, stack.stack_status_reason))
+                self.out('Stack %s is %s: %s' % (
+                    name, stack.stack_status, stack.stack_status_reason))
             return
         except exc.HTTPNotFound:
             pass
-        with open(self.demo_env_file, 'w') as f:
-            f.write('parameter_defaults:\n  DemoNodesDir: %s\n'
-                    % self.nodes_dir)
-        self.out('Creating the demo overcloud stack %s' % STACK)
+        self.out('Creating the %s overcloud stack %s' % (what, name))
         tpl_files, template = template_utils.get_template_contents(
-            os.path.join(TEMPLATES_DIR, 'overcloud.yaml'))
+            template_path)
         env_files, env = (
             template_utils.process_multiple_environments_and_files(
-                env_paths=[os.path.join(TEMPLATES_DIR,
-                                        'overcloud-resource-registry.yaml'),
-                           self.demo_env_file]))
-        heat.stacks.create(stack_name=STACK, template=template,
+                env_paths=env_paths))
+        heat.stacks.create(stack_name=name, template=template,
                            files=dict(tpl_files, **env_files),
-                           environment=env, timeout_mins=10)
+                           environment=env, timeout_mins=30)
         deadline = time.monotonic() + STACK_TIMEOUT
         while time.monotonic() < deadline:
-            stack = heat.stacks.get(STACK)
+            stack = heat.stacks.get(name)
             if not stack.stack_status.endswith('IN_PROGRESS'):
                 break
             time.sleep(1)
         if stack.stack_status != 'CREATE_COMPLETE':
-            raise SandboxError('demo stack %s is %s: %s; see %s' % (
-                STACK, stack.stack_status, stack.stack_status_reason,
+            raise SandboxError('stack %s is %s: %s; see %s' % (
+                name, stack.stack_status, stack.stack_status_reason,
                 self._log('heat')))
+
+    def write_fixture(self, name, output):
+        """The outputs of stack `name` as JSON, generated secrets masked.
+
+        The unit tests' real Queens fixture comes from here: a queens
+        stack after prepare (tests/unit/fixtures/README.rst).
+        """
+        stack = self.heat_client().stacks.get(name, resolve_outputs=True)
+        text = json.dumps(download.outputs_by_key(stack.outputs), indent=1,
+                          sort_keys=True)
+        try:
+            with open(self.queens_secrets_file) as f:
+                generated = yaml.safe_load(f)['parameter_defaults']
+        except OSError:
+            generated = {}
+        for param, value in sorted(_secret_values(generated)):
+            text = text.replace(value, 'SECRET-%s' % param)
+        with open(output, 'w') as f:
+            f.write(text + '\n')
+        self.out('Wrote the outputs of stack %s (%s) to %s'
+                 % (name, stack.stack_status, output))
 
     def _write_rc(self):
         with open(self.rc_file, 'w') as f:
@@ -613,6 +753,9 @@ deferred_auth_method = password
 auth_encryption_key = {key}
 convergence_engine = true
 max_resources_per_stack = -1
+# A real Queens overcloud's create request is ~1.6 MB (Heat's default
+# limit is 1 MiB); a real undercloud raises it too.
+max_json_body_size = 4194304
 
 [paste_deploy]
 flavor = noauth
@@ -629,6 +772,11 @@ enforce_scope = false
 
 [cache]
 enabled = false
+
+[noauth]
+# A token whose catalog lists this Heat: noauth leaves the catalog empty,
+# and Heat's own resources (SoftwareConfig...) then say "not available".
+token_response = {token_file}
 """
 
 MISTRAL_CONF = """\

@@ -24,6 +24,7 @@ import sys
 from osc_lib.command import command
 from osc_lib import exceptions
 
+from tripleo_ffu.ansible import check
 from tripleo_ffu import paths
 from tripleo_ffu.v1 import environment
 from tripleo_ffu.workflows import follow
@@ -216,6 +217,11 @@ class FFWDUpgradePrepare(StackUpdateCommand):
         for task in output.get('no_step_condition') or []:
             self._write('  no step condition (runs at every step): %(role)s '
                         '%(file)s "%(task)s"' % task)
+        for change in output.get('converted') or []:
+            self._write('  converted: %(file)s %(task)s: "%(was)s" -> '
+                        '"%(now)s" (%(why)s)' % change)
+        for problem in output.get('ansible_check') or []:
+            self._write('  cannot load: %s' % check.describe(problem))
 
 
 class FFWDUpgradeConverge(StackUpdateCommand):

@@ -1,0 +1,291 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The real tripleo-heat-templates 8.4.1 (Queens) overcloud of the sandbox.
+
+The templates come from the package registry's sdist (the wheel holds only
+metadata), are rendered by THT's own tools/process-templates.py for a
+keystone-only Controller + Compute, and the stack is created with
+upstream's environments (resource registry, deployed-server, deployed
+neutron ports, config-download) plus one sandbox environment for what a
+real undercloud's deploy generates or what has no upstream equivalent.
+"""
+
+import hashlib
+import html.parser
+import io
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
+
+import yaml
+
+from tripleo_ffu.sandbox.processes import SandboxError
+
+THT_PROJECT = 'tripleo-heat-templates'
+THT_VERSION = '8.4.1'
+INDEX_ENV = 'TRIPLEO_FFU_THT_INDEX'
+DEFAULT_INDEX = 'https://pypi.org/simple/'
+
+# Keystone-only layout (services of upstream's roles/<Role>.yaml kept).
+ROLE_SERVICES = {
+    'Controller': ('Docker', 'Kernel', 'Keystone', 'RabbitMQ', 'MySQL',
+                   'HAproxy', 'Keepalived', 'Ntp', 'Timezone',
+                   'TripleoPackages'),
+    'Compute': ('Kernel', 'Ntp', 'Timezone', 'TripleoPackages',
+                'NovaCompute', 'NovaLibvirt'),
+}
+# The ctlplane addresses of the nodes and of the control plane VIP.
+CTLPLANE_CIDR = '24'
+VIP_ADDRESS = '127.0.10.5'
+NODE_ADDRESSES = {
+    ('Controller', 0): '127.0.10.11',
+    ('Compute', 0): '127.0.10.21',
+}
+HOSTNAME_FORMAT = {'Controller': '%s-controller-%d',
+                   'Compute': '%s-novacompute-%d'}
+
+# Upstream environments, in the order an operator passes them.
+CREATE_ENVIRONMENTS = (
+    'overcloud-resource-registry-puppet.yaml',
+    'environments/deployed-server-environment.yaml',
+    'environments/deployed-server-deployed-neutron-ports.yaml',
+    'environments/config-download-environment.yaml',
+)
+LIFECYCLE = {
+    'prepare': ('environments/lifecycle/ffwd-upgrade-prepare.yaml',),
+    # The converge environment maps deployments back to real
+    # StructuredDeployments, which need Keystone; config-download after it
+    # keeps them as config-download values, as on a config-download cloud.
+    'converge': ('environments/lifecycle/ffwd-upgrade-converge.yaml',
+                 'environments/config-download-environment.yaml'),
+}
+
+# Stands in for OS::Heat::DeployedServer: the real one creates a Keystone
+# stack-domain user for every deployment transport. The nested stack's own
+# id is the server id (its ARN would overflow software_deployment.server_id,
+# a varchar(36)).
+DEPLOYED_SERVER_TEMPLATE = """\
+heat_template_version: queens
+description: Sandbox stand-in for OS::Heat::DeployedServer (no Keystone)
+parameters:
+  name: {type: string, default: ''}
+  software_config_transport: {type: string, default: POLL_SERVER_CFN}
+  deployment_swift_data: {type: json, default: {}}
+outputs:
+  name:
+    value: {get_param: name}
+  os_collect_config:
+    value: {}
+  OS::stack_id:
+    value: {get_param: 'OS::stack_id'}
+"""
+
+
+_Loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+# Names of the secrets a real undercloud generates with the plan
+# (passwords, keys, tokens); SSL material is the operator's, not generated.
+SECRET_NAME = re.compile(
+    r'(Password|Secret|Key|Token|Kek|Passphrase|Authkey|Credential\d|'
+    r'HashSuffix)$')
+NOT_GENERATED = ('SSLKey',)
+IMAGE_NAME = re.compile(r'^Docker\w*Image$')
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == 'a':
+            self.links += [v for k, v in attrs if k == 'href']
+
+
+def _sdist_url(index_url, project, version):
+    """(url, sha256) of the sdist from a PEP 503 simple index."""
+    page = urllib.parse.urljoin(index_url.rstrip('/') + '/', project + '/')
+    with urllib.request.urlopen(page, timeout=60) as response:
+        parser = _Links()
+        parser.feed(response.read().decode('utf-8', 'replace'))
+    wanted = '%s-%s.tar.gz' % (project, version)
+    for link in parser.links:
+        url, _, fragment = urllib.parse.urljoin(page, link).partition('#')
+        if url.rsplit('/', 1)[-1] == wanted:
+            digest = dict(urllib.parse.parse_qsl(fragment)).get('sha256')
+            return url, digest
+    raise SandboxError('%s is not on the package index %s' % (wanted, page))
+
+
+def fetch_tht(cache_dir, version=THT_VERSION):
+    """The unpacked THT sdist under `cache_dir` (downloaded once)."""
+    tree = os.path.join(cache_dir, '%s-%s' % (THT_PROJECT, version))
+    if os.path.isfile(os.path.join(tree, 'overcloud.j2.yaml')):
+        return tree
+    index = os.environ.get(INDEX_ENV) or DEFAULT_INDEX
+    try:
+        url, digest = _sdist_url(index, THT_PROJECT, version)
+        with urllib.request.urlopen(url, timeout=120) as response:
+            data = response.read()
+    except OSError as e:
+        raise SandboxError('cannot download %s %s from %s: %s (set %s to '
+                           'another simple index)' % (
+                               THT_PROJECT, version, index, e, INDEX_ENV))
+    if digest and hashlib.sha256(data).hexdigest() != digest:
+        raise SandboxError('%s: sha256 mismatch, refusing it' % url)
+    os.makedirs(cache_dir, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode='r:gz') as archive:
+        archive.extractall(cache_dir, filter='data')
+    return tree
+
+
+def roles_data(tht_dir, role_services=None):
+    """Upstream's role definitions with ServicesDefault cut down."""
+    roles = []
+    for role, keep in (role_services or ROLE_SERVICES).items():
+        with open(os.path.join(tht_dir, 'roles', '%s.yaml' % role)) as f:
+            data = yaml.safe_load(f)[0]
+        data['ServicesDefault'] = [
+            s for s in data['ServicesDefault'] if s.split('::')[-1] in keep]
+        roles.append(data)
+    return roles
+
+
+def render(tht_dir, out_dir, role_services=None):
+    """Render the templates with THT's own process-templates.py."""
+    roles_file = os.path.join(tht_dir, 'roles_data_sandbox.yaml')
+    with open(roles_file, 'w') as f:
+        yaml.safe_dump(roles_data(tht_dir, role_services), f,
+                       default_flow_style=False)
+    result = subprocess.run(
+        [sys.executable, 'tools/process-templates.py', '-p', '.',
+         '-r', 'roles_data_sandbox.yaml', '-n', 'network_data.yaml',
+         '-o', out_dir], cwd=tht_dir, capture_output=True, text=True)
+    if result.returncode:
+        raise SandboxError('process-templates.py failed: %s'
+                           % result.stdout[-2000:] + result.stderr[-2000:])
+    return out_dir
+
+
+def _template_parameters(templates_dir):
+    """{name: definition} of every parameter of every rendered template."""
+    found = {}
+    for root, _, names in os.walk(templates_dir):
+        for name in names:
+            if not name.endswith('.yaml'):
+                continue
+            try:
+                with open(os.path.join(root, name)) as f:
+                    template = yaml.load(f, Loader=_Loader)
+            except (yaml.YAMLError, UnicodeDecodeError):
+                continue
+            params = (template or {}).get('parameters') if isinstance(
+                template, dict) else None
+            if isinstance(params, dict):
+                for key, value in params.items():
+                    if isinstance(value, dict):
+                        found.setdefault(key, value)
+    return found
+
+
+def _secret(name):
+    if name.startswith('KeystoneCredential') or name == 'KeystoneFernetKey0':
+        # Fernet keys: 32 random bytes, url-safe base64.
+        import base64
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return secrets.token_hex(16)
+
+
+def generated_parameters(templates_dir, stack):
+    """What the undercloud's deploy generates: passwords and images.
+
+    Every secret (hidden, or named like one) without a default gets a
+    random value;
+    every Docker*Image parameter without a default gets an image name of
+    the undercloud registry, as the container image prepare step writes.
+    """
+    params = {}
+    for name, spec in sorted(_template_parameters(templates_dir).items()):
+        if 'default' in spec:
+            continue
+        if name in NOT_GENERATED or spec.get('type', 'string') != 'string':
+            continue
+        if spec.get('hidden') or SECRET_NAME.search(name):
+            params[name] = _secret(name)
+        elif name == 'CephClusterFSID':
+            # Generated with the passwords, though not hidden.
+            params[name] = str(uuid.uuid4())
+        elif IMAGE_NAME.match(name):
+            image = re.sub(r'(?<!^)([A-Z])', r'-\1', name[6:-5]).lower()
+            params[name] = ('192.168.24.1:8787/tripleoqueens/centos-binary-'
+                            '%s:current-tripleo' % image)
+    keys = _template_parameters(templates_dir).get('KeystoneFernetKeys')
+    if keys is not None and 'default' not in keys:
+        params['KeystoneFernetKeys'] = {
+            '/etc/keystone/fernet-keys/%d' % i: {'content': _secret(
+                'KeystoneFernetKey0')} for i in (0, 1)}
+    return params
+
+
+def hostname(stack, role, index):
+    return HOSTNAME_FORMAT[role] % (stack, index)
+
+
+def sandbox_environment(stack, deployed_server_template):
+    """The sandbox's own environment: only what upstream has no file for."""
+    port_map = {'control_virtual_ip': {
+        'fixed_ips': [{'ip_address': VIP_ADDRESS}],
+        'subnets': [{'cidr': CTLPLANE_CIDR}]}}
+    for (role, index), address in sorted(NODE_ADDRESSES.items()):
+        port_map['%s-ctlplane' % hostname(stack, role, index)] = {
+            'fixed_ips': [{'ip_address': address}],
+            'subnets': [{'cidr': CTLPLANE_CIDR}]}
+    return {
+        'resource_registry': {
+            # No Keystone for the stack-domain user of each transport.
+            'OS::Heat::DeployedServer': deployed_server_template,
+        },
+        'parameter_defaults': {
+            # Node addresses, as deployed-server-deployed-neutron-ports
+            # expects them from the operator.
+            'DeployedServerPortMap': port_map,
+            'ControllerCount': 1,
+            'ComputeCount': 1,
+            # The static nic config of deployed servers needs these; no
+            # DHCP server or metadata service exists here.
+            'ControlPlaneDefaultRoute': '127.0.10.1',
+            'EC2MetadataIp': '127.0.10.1',
+            'NeutronPublicInterface': 'lo',
+            'NtpServer': ['127.0.0.1'],
+            'CloudDomain': 'localdomain',
+        },
+    }
+
+
+def deploy_parameters(action):
+    """What tripleo-common sets on every deploy and stack update."""
+    return {'parameter_defaults': {
+        'StackAction': action,
+        'DeployIdentifier': int(time.time()),
+    }}
+
+
+def environment_files(templates_dir, step=None):
+    names = LIFECYCLE[step] if step else CREATE_ENVIRONMENTS
+    return [os.path.join(templates_dir, n) for n in names]

@@ -67,27 +67,40 @@ def wrapper(playbooks, task_files):
     return plays
 
 
+def _indent(text):
+    return len(text) - len(text.lstrip())
+
+
+def _item_name(lines, start):
+    """The `name:` of the YAML list item starting at lines[start]."""
+    indent = _indent(lines[start])
+    for index in range(start, len(lines)):
+        text = lines[index]
+        if index > start and text.strip() and _indent(text) <= indent:
+            break
+        match = re.match(r'^\s*(?:- )?name:\s*(.+)$', text)
+        if match and len(text) - len(text.lstrip(' -')) == indent + 2:
+            return match.group(1).strip().strip('"\'')
+    return None
+
+
 def _task_at(path, line):
-    """The name of the task (list item) holding `line` of `path`."""
+    """The name of the innermost named task or play holding `line`."""
     try:
         with open(path) as f:
             lines = f.read().splitlines()
     except OSError:
         return None
-    start = min(int(line), len(lines)) - 1
-    while start >= 0 and not lines[start].lstrip().startswith('- '):
-        start -= 1
-    if start < 0:
-        return None
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    for index in range(start, len(lines)):
+    index = min(int(line), len(lines)) - 1
+    limit = _indent(lines[index]) + 1 if index >= 0 else 0
+    while index >= 0:
         text = lines[index]
-        if index > start and text.strip() and (
-                len(text) - len(text.lstrip()) <= indent):
-            break
-        match = re.match(r'^\s*(?:- )?name:\s*(.+)$', text)
-        if match and len(text) - len(text.lstrip(' -')) == indent + 2:
-            return match.group(1).strip().strip('"\'')
+        if text.lstrip().startswith('- ') and _indent(text) < limit:
+            name = _item_name(lines, index)
+            if name:
+                return name
+            limit = _indent(text)
+        index -= 1
     return None
 
 

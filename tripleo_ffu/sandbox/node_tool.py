@@ -42,6 +42,9 @@ VERSIONS = {
     'keepalived': ('1.2.13', '1.3.5', '1.3.5', '1.3.5'),
     'docker': ('1.12.6', '1.12.6', '1.13.1', '1.13.1'),
     'openstack-tripleo-common': ('5.4.1', '6.1.7', '7.6.13', '8.7.0'),
+    'openstack-heat-agents': ('1.0.1', '1.0.1', '1.4.0', '1.5.4'),
+    'os-collect-config': ('5.2.1', '6.1.0', '7.2.3', '8.3.1'),
+    'httpd': ('2.4.6', '2.4.6', '2.4.6', '2.4.6'),
 }
 
 # Schema migrations each release brings, applied by the DB sync of the

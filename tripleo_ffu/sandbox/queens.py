@@ -60,6 +60,43 @@ NODE_ADDRESSES = {
 }
 HOSTNAME_FORMAT = {'Controller': '%s-controller-%d',
                    'Compute': '%s-novacompute-%d'}
+# The instance on the compute: an HTTP server on the node's address.
+WORKLOAD_PORT = 8080
+# What each node has at Newton (el7.py keeps it): EL7 packages, units
+# (keystone runs under httpd before Ocata), databases, hieradata.
+NODE_SPECS = {
+    'Controller': {
+        'deployment_name': 'Controller',
+        'packages': ['openstack-keystone', 'httpd', 'mariadb',
+                     'rabbitmq-server', 'haproxy', 'keepalived', 'docker',
+                     'openstack-tripleo-common', 'openstack-heat-agents',
+                     'os-collect-config'],
+        'units': ['httpd', 'mariadb', 'rabbitmq-server', 'haproxy',
+                  'keepalived', 'docker', 'os-collect-config'],
+        'vhosts': ['keystone_wsgi'],
+        'databases': ['keystone'],
+        # A controller serving computes has nova's database user; THT's
+        # keystone FFU tasks grant it the cell0 database.
+        'db_users': ['keystone', 'nova'],
+        'users': [],
+    },
+    'Compute': {
+        'deployment_name': 'NovaCompute',
+        'packages': ['openstack-nova-compute', 'docker',
+                     'openstack-tripleo-common', 'openstack-heat-agents',
+                     'os-collect-config'],
+        'units': ['openstack-nova-compute', 'libvirtd', 'docker',
+                  'os-collect-config'],
+        'vhosts': [],
+        'databases': [],
+        'users': ['nova'],
+        'workload_port': WORKLOAD_PORT,
+    },
+}
+# FastForwardCustomRepoScriptContent: the node's repos follow the release
+# it is given (el7.py), instead of tripleo-repos from the internet.
+REPO_SCRIPT = '#!/bin/bash\nset -e\ntripleo-ffu-repos "$1"\n'
+
 
 # Upstream environments, in the order an operator passes them.
 CREATE_ENVIRONMENTS = (
@@ -274,8 +311,23 @@ def sandbox_environment(stack, deployed_server_template):
             'NeutronPublicInterface': 'lo',
             'NtpServer': ['127.0.0.1'],
             'CloudDomain': 'localdomain',
+            # Upstream's way for repos that tripleo-repos cannot reach
+            # (no internet here): a custom script run with the release.
+            'FastForwardRepoType': 'custom-script',
+            'FastForwardCustomRepoScriptContent': REPO_SCRIPT,
         },
     }
+
+
+def nodes(stack):
+    """[(hostname, address, spec)] of the stack's nodes."""
+    bootstrap = hostname(stack, 'Controller', 0)
+    found = []
+    for (role, index), address in sorted(NODE_ADDRESSES.items()):
+        spec = dict(NODE_SPECS[role], role=role,
+                    hieradata={'bootstrap_nodeid': bootstrap})
+        found.append((hostname(stack, role, index), address, spec))
+    return found
 
 
 def deploy_parameters(action):

@@ -32,6 +32,7 @@ import yaml
 from tripleo_ffu.config import download
 from tripleo_ffu import files
 from tripleo_ffu import paths
+from tripleo_ffu.sandbox import containers
 from tripleo_ffu.sandbox import node_tool
 from tripleo_ffu.sandbox import queens
 from tripleo_ffu.sandbox import processes
@@ -244,8 +245,10 @@ class Sandbox(object):
             self._start_rabbit()
         self._start_mistral()
         self._register_workbook()
+        containers.ssh_keypair(os.path.dirname(self.ssh_key))
         self._init_nodes()
         self._start_workload()
+        self._start_node_containers()
         self.create_stack(overcloud, STACK)
         self._write_rc()
         self.out('Sandbox up in %.1f s. Use it: source %s'
@@ -419,7 +422,12 @@ class Sandbox(object):
         if self._alive('mistral'):
             return
         self._check_port('Mistral', self.info['mistral_port'])
-        env = dict(os.environ, TRIPLEO_FFU_ORCHESTRATION_URL=self.heat_url)
+        env = dict(os.environ, TRIPLEO_FFU_ORCHESTRATION_URL=self.heat_url,
+                   # As the undercloud's mistral user has its SSH key: the
+                   # key the sandbox's node containers accept.
+                   ANSIBLE_PRIVATE_KEY_FILE=self.ssh_key,
+                   # The yum module of the node containers (el7.py).
+                   ANSIBLE_LIBRARY=containers.ANSIBLE_LIBRARY)
         if self.info.get('transport') == 'rabbit':
             # The stock server: one process per component, over RabbitMQ,
             # as production runs it.
@@ -530,9 +538,11 @@ class Sandbox(object):
                           spec['databases'])
 
     def reset_nodes(self):
-        """Put the demo nodes back at Newton (packages, repos, databases)."""
+        """Put the nodes back at Newton (packages, repos, databases)."""
         self._init_nodes(fresh=True)
         self.out('Demo nodes reset to newton in %s' % self.nodes_dir)
+        if self.node_containers():
+            self.reset_node_containers()
 
     def _start_workload(self):
         if self._alive('workload'):
@@ -596,7 +606,76 @@ class Sandbox(object):
     def queens_secrets_file(self):
         return os.path.join(self.state_dir, 'queens-secrets.yaml')
 
+    @property
+    def ssh_key(self):
+        return os.path.join(self.state_dir, 'ssh', 'id_ed25519')
+
+    @property
+    def containers_dir(self):
+        return os.path.join(self.state_dir, 'node-containers')
+
+    def node_containers(self):
+        """The node containers of the Queens stack that has nodes."""
+        stack = self.info.get('queens_nodes_stack')
+        if not stack:
+            return []
+        return [containers.NodeContainer(self.containers_dir, host, address,
+                                         spec, self.state_dir)
+                for host, address, spec in queens.nodes(stack)]
+
+    def _start_node_containers(self):
+        nodes = self.node_containers()
+        if not nodes:
+            return
+        containers.check_prerequisites()
+        public_key = self.ssh_key + '.pub'
+        procs = [(node, node.start(public_key)) for node in nodes]
+        for node, proc in procs:
+            processes.wait_until(
+                lambda: containers.ssh_ready(node.address),
+                containers.START_TIMEOUT,
+                'node %s (sshd on %s)' % (node.hostname, node.address),
+                node.log, proc)
+        self.out('Nodes up (SSH as %s): %s' % (containers.NODE_USER, ', '.join(
+            '%s %s' % (n.hostname, n.address) for n in nodes)))
+
+    def stop_node_containers(self):
+        nodes = [n for n in self.node_containers() if n.alive()]
+        # SIGTERM to each node's unshare kills its PID 1 and everything in
+        # it; the kernel's cleanup takes ~2 s a node, so all at once.
+        for node in nodes:
+            node.stop()
+        return [n.hostname for n in nodes]
+
+    def reset_node_containers(self):
+        """The Queens nodes back at Newton: fresh nodes, restarted."""
+        self.stop_node_containers()
+        for node in self.node_containers():
+            node.reset()
+        self._start_node_containers()
+
+    def node_report(self, hostname):
+        """A node's state as it reports it over SSH (el7.py report)."""
+        for node in self.node_containers():
+            if node.hostname == hostname:
+                rc, out, err = containers.ssh_command(
+                    self.ssh_key, node.address,
+                    'sudo python3 %s/el7.py report' % containers.NODE_LIB)
+                if rc:
+                    raise SandboxError('node %s did not report: %s'
+                                       % (hostname, err.strip() or out))
+                return json.loads(out)
+        raise SandboxError('no node container %s' % hostname)
+
     def _create_queens_stack(self, name=STACK):
+        owner = self.info.get('queens_nodes_stack')
+        if owner and owner != name:
+            raise SandboxError(
+                'the node containers belong to the Queens stack %s; one '
+                'Queens stack with nodes per sandbox' % owner)
+        self.info['queens_nodes_stack'] = name
+        self._save_info()
+        self._start_node_containers()
         templates = self.queens_templates()
         self._create_stack(
             name, 'Queens (tripleo-heat-templates %s)' % queens.THT_VERSION,
@@ -694,7 +773,7 @@ class Sandbox(object):
 
     # -- down / status -------------------------------------------------
     def down(self):
-        stopped = []
+        stopped = self.stop_node_containers()
         for name in ('workload', 'mistral', 'rabbitmq', 'epmd', 'heat',
                      'postgres'):
             if processes.stop(self._pid_file(name), self.state_dir):

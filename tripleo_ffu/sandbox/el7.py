@@ -388,8 +388,8 @@ def systemctl(args):
     known = state['units']
     if command in ('daemon-reload', 'list-units', 'list-unit-files'):
         for name, unit in sorted(known.items()):
-            print('%s.service %s' % (name, 'active' if unit['active']
-                                      else 'inactive'))
+            active = 'active' if unit['active'] else 'inactive'
+            print('%s.service %s' % (name, active))
         return 0
     if command in ('is-active', 'is-enabled', 'status'):
         unit = known.get(units[0]) if units else None

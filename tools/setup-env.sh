@@ -2,7 +2,8 @@
 # Licensed under the Apache License, Version 2.0; see LICENSE.
 #
 # Installs what the demo and the tests need on a fresh Debian machine with
-# Python 3.11: PostgreSQL and RabbitMQ (Debian's) and a venv at .venv with this
+# Python 3.11: PostgreSQL, RabbitMQ, and for the node containers sshd, sudo,
+# tini, MariaDB and PyMySQL (Debian's), and a venv at .venv with this
 # checkout and its test requirements. Safe to run again: it only adds what
 # is missing. Source it: it sets VENV and PATH.
 
@@ -17,6 +18,14 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 ||
     MISSING="$MISSING postgresql"
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] ||
     MISSING="$MISSING rabbitmq-server"
+# The sandbox's overcloud nodes: containers with their own sshd, sudo for
+# the overcloud user, tini as PID 1, MariaDB and PyMySQL on the controller.
+[ -x /usr/sbin/sshd ] || MISSING="$MISSING openssh-server"
+[ -x /usr/bin/sudo ] || MISSING="$MISSING sudo"
+[ -x /usr/bin/tini ] || MISSING="$MISSING tini"
+[ -x /usr/sbin/mariadbd ] || MISSING="$MISSING mariadb-server"
+/usr/bin/python3 -c 'import pymysql' 2>/dev/null ||
+    MISSING="$MISSING python3-pymysql"
 if [ -n "$MISSING" ]; then
     echo "== Installing Debian packages:$MISSING"
     SUDO=""

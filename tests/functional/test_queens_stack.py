@@ -10,16 +10,18 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""prepare and converge on the real THT 8.4.1 (Queens) stack.
+"""The whole FFU of the real THT 8.4.1 (Queens) stack, over SSH.
 
-The stack (keystone-only Controller + Compute, upstream's environments) is
-created once per sandbox, by the first test that needs it, in the
-sandbox's real Heat; the commands are the real openstack CLI through the
-real Mistral.
+The stack (keystone-only Controller + Compute, upstream's environments)
+and its node containers (own sshd, heat-admin with sudo, EL7 stand-ins, a
+real MariaDB) are created once per sandbox by the first test that needs
+them, in the sandbox's real Heat; the commands are the real openstack CLI
+through the real Mistral; the checks read the nodes themselves over SSH.
 """
 
 import os
 import stat
+import subprocess
 import time
 
 import yaml
@@ -27,11 +29,15 @@ import yaml
 from tests.functional import base
 from tests.unit import test_queens_outputs
 from tripleo_ffu import paths
+from tripleo_ffu.sandbox import containers
 
 STACK = 'queens'
+CONTROLLER = 'queens-controller-0'
+COMPUTE = 'queens-novacompute-0'
+WORKLOAD = 'http://127.0.10.21:8080/'
 
 
-class TestQueensStack(base.FunctionalTestCase):
+class QueensTestCase(base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()
@@ -39,15 +45,125 @@ class TestQueensStack(base.FunctionalTestCase):
         self.heat = self.sandbox.heat_client()
         self.config_dir = paths.config_dir(self.sandbox.work_dir, STACK)
 
-    def _step(self, step):
+    def _step(self, step, *extra):
         args = [step, '--yes', '--stack', STACK]
-        for path in self.sandbox.environments('queens', step):
-            args += ['-e', path]
-        result = self.openstack(*args)
+        if step != 'run':
+            for path in self.sandbox.environments('queens', step):
+                args += ['-e', path]
+        result = self.openstack(*(args + list(extra)))
         self.assertEqual(0, result.rc, result)
         self.assertIn('FFWD Upgrade %s on stack %s complete.'
                       % (step.capitalize(), STACK), result.out)
         return result
+
+    def _prepared(self):
+        if not os.path.isfile(os.path.join(self.config_dir,
+                                           paths.INVENTORY_FILE)):
+            self._step('prepare')
+
+    def node(self, hostname):
+        return self.sandbox.node_report(hostname)
+
+    def on_node(self, hostname, command):
+        node = [n for n in self.sandbox.node_containers()
+                if n.hostname == hostname][0]
+        rc, out, err = containers.ssh_command(self.sandbox.ssh_key,
+                                              node.address, command)
+        self.assertEqual(0, rc, err)
+        return out
+
+    def assertWalkedOcataThenPike(self):
+        controller = self.node(CONTROLLER)
+        self.assertEqual('queens', controller['repo'])
+        # The walk ends at pike on the bootstrap node; queens' packages
+        # come with the final Queens step (upgrade_steps_playbook).
+        self.assertEqual('12.0.3',
+                         controller['packages']['openstack-keystone'])
+        walked = [(m['release'], m['name'])
+                  for m in controller['migrations']]
+        self.assertEqual(
+            [('newton', '096_drop_role_domain_id_fk'),
+             ('newton', '097_drop_user_name_fk'),
+             ('ocata', '010_contract_add_local_user_foreign_keys'),
+             ('ocata', '011_contract_user_id_unique'),
+             ('pike', '022_contract_add_default_project_id_index'),
+             ('pike', '023_contract_add_second_password_column')], walked)
+        self.assertFalse(controller['units']['httpd']['active'])
+        self.assertEqual(['newton -> ocata', 'ocata -> pike',
+                          'pike -> queens'],
+                         [h.split(' repo ')[1] for h in controller['history']
+                          if ' repo ' in h])
+        compute = self.node(COMPUTE)
+        self.assertEqual('queens', compute['repo'])
+        self.assertEqual([], compute['migrations'])
+        self.assertFalse(compute['units']['openstack-nova-compute'][
+            'active'])
+        self.assertEqual('8.3.1', compute['packages']['os-collect-config'])
+        # Only the bootstrap node walked the releases: no DB sync, no
+        # package update of the services on the compute.
+        self.assertNotIn('keystone-manage db_sync',
+                         ' '.join(compute['calls']))
+        self.assertEqual('14.1.0',
+                         compute['packages']['openstack-nova-compute'])
+
+
+class TestQueensNodes(QueensTestCase):
+    """Failures, re-runs and limits of the FFU run on the SSH nodes."""
+
+    def setUp(self):
+        super().setUp()
+        self._prepared()
+        self.sandbox.reset_node_containers()
+
+    def test_failure_in_a_real_task_then_rerun(self):
+        self.on_node(CONTROLLER, "echo 'keystone-manage db_sync' | sudo tee "
+                                 "/etc/tripleo-ffu-node/fail-on")
+        failed = self.openstack('run', '--yes', '--stack', STACK)
+        self.assertNotEqual(0, failed.rc, failed)
+        self.assertIn('FAILED: %s | keystone db sync (release ocata, step '
+                      '8)' % CONTROLLER, failed.out)
+        self.assertIn('%s failed at task "keystone db sync" (release '
+                      'ocata, step 8): ' % CONTROLLER, failed.out)
+        self.assertIn('injected failure: keystone-manage db_sync',
+                      failed.out)
+        self.assertIn(os.path.join(self.config_dir, 'ansible.log'),
+                      failed.out)
+        controller = self.node(CONTROLLER)
+        self.assertEqual(2, len(controller['migrations']))
+
+        self.on_node(CONTROLLER, 'sudo rm /etc/tripleo-ffu-node/fail-on')
+        with base.WorkloadProbe(WORKLOAD) as probe:
+            self._step('run')
+        self.assertWalkedOcataThenPike()
+        self.assertGreater(probe.answers, 0)
+        self.assertEqual([], probe.misses)
+
+    def test_limit_by_short_host_name(self):
+        result = self._step('run', '--limit', COMPUTE)
+        self.assertIn('RECAP %s ok=' % COMPUTE, result.out)
+        self.assertNotIn(CONTROLLER, result.out)
+        self.assertEqual('newton', self.node(CONTROLLER)['repo'])
+        self.assertEqual('queens', self.node(COMPUTE)['repo'])
+
+    def test_nodes_leave_nothing_on_this_machine(self):
+        nodes = self.sandbox.node_containers()
+        self.sandbox.stop_node_containers()
+        self.addCleanup(self.sandbox.reset_node_containers)
+        for node in nodes:
+            self.assertFalse(node.alive())
+            self.assertFalse(containers.ssh_ready(node.address))
+        with open('/proc/self/mountinfo') as f:
+            mounts = f.read()
+        self.assertNotIn(self.sandbox.containers_dir, mounts)
+        ps = subprocess.run(['ps', '-eo', 'args'], capture_output=True,
+                            text=True).stdout
+        self.assertNotIn('sshd_node_config', ps)
+        self.assertNotIn(self.sandbox.containers_dir, ps)
+        with open('/etc/passwd') as f:
+            self.assertNotIn('heat-admin', f.read())
+
+
+class TestQueensStack(QueensTestCase):
 
     def _wait_update(self, since):
         deadline = time.monotonic() + 600
@@ -65,7 +181,8 @@ class TestQueensStack(base.FunctionalTestCase):
     def _defaults(self):
         return self.heat.stacks.environment(STACK)['parameter_defaults']
 
-    def test_prepare_converge_then_normal_updates(self):
+    def test_prepare_run_converge_then_normal_updates(self):
+        self.sandbox.reset_node_containers()
         prepared = self._step('prepare')
         stack = self.heat.stacks.get(STACK)
         self.assertEqual('UPDATE_COMPLETE', stack.stack_status)
@@ -98,6 +215,13 @@ class TestQueensStack(base.FunctionalTestCase):
                          list(inventory['Controller']['hosts']))
         self.assertEqual({'Controller': {}},
                          inventory['keystone']['children'])
+
+        with base.WorkloadProbe(WORKLOAD) as probe:
+            ran = self._step('run')
+        self.assertIn('RECAP %s ok=' % CONTROLLER, ran.out)
+        self.assertWalkedOcataThenPike()
+        self.assertGreater(probe.answers, 0)
+        self.assertEqual([], probe.misses)
 
         self._step('converge')
         stack = self.heat.stacks.get(STACK)

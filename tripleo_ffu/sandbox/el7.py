@@ -148,6 +148,7 @@ def boot(spec):
 
 
 def _first_boot_files(spec):
+    os.makedirs(os.path.dirname(FAIL_ON), exist_ok=True)
     with open('/etc/os-release', 'w') as f:
         f.write(OS_RELEASE)
     with open('/etc/redhat-release', 'w') as f:

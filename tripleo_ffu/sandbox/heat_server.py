@@ -43,6 +43,11 @@ For the real tripleo-heat-templates (Queens) overcloud, three more:
   `nova.keypair` custom constraints that ask Nova and Glance, which the
   sandbox does not have and no registry entry reaches (deployed servers
   never use the values). Those constraints accept any value here.
+* CPython 3.11 before 3.11.8 (gh-106905) raises "SystemError: AST
+  constructor recursion depth mismatch" when threads run ast.parse at the
+  same time; Heat's convergence sync points ast.literal_eval every input,
+  and a Queens stack update failed that way under load. ast.parse is
+  serialised with a lock in this process.
 * Under noauth the request's service catalog is empty, so resources that
   Heat implements itself (SoftwareConfig, MultipartMime...) say "not
   available": the sandbox writes a token response whose catalog lists
@@ -93,6 +98,18 @@ def patch_yaql_parser(functions):
             return original(self, expression)
 
     functions.Yaql._parse = _parse
+
+
+def patch_ast_parse():
+    import ast
+    lock = threading.Lock()
+    original = ast.parse
+
+    def parse(*args, **kwargs):
+        with lock:
+            return original(*args, **kwargs)
+
+    ast.parse = parse
 
 
 class AnyValue(object):
@@ -163,6 +180,7 @@ def main(argv=None):
     patch_thread_group(engine_service)
     patch_task_sleep(scheduler)
     patch_yaql_parser(functions)
+    patch_ast_parse()
     relax_cloud_constraints(resources)
 
     engine = engine_service.EngineService(conf.host, rpc_api.ENGINE_TOPIC)

@@ -577,7 +577,15 @@ class Sandbox(object):
             self.out('Fetching and rendering tripleo-heat-templates %s'
                      % queens.THT_VERSION)
             tht = queens.fetch_tht(os.path.join(self.state_dir, 'tht'))
-            queens.render(tht, rendered)
+            # Rendered aside, then moved in place: never half a tree.
+            staging = '%s.%d' % (rendered, os.getpid())
+            shutil.rmtree(staging, ignore_errors=True)
+            queens.render(tht, staging)
+            try:
+                os.rename(staging, rendered)
+            except OSError:
+                # Another process rendered it meanwhile.
+                shutil.rmtree(staging, ignore_errors=True)
         return rendered
 
     def _queens_env_files(self, name, templates):
@@ -714,21 +722,23 @@ class Sandbox(object):
         heat = self.heat_client()
         try:
             stack = heat.stacks.get(name)
+        except exc.HTTPNotFound:
+            stack = None
+        if stack is None:
+            self.out('Creating the %s overcloud stack %s' % (what, name))
+            tpl_files, template = template_utils.get_template_contents(
+                template_path)
+            env_files, env = (
+                template_utils.process_multiple_environments_and_files(
+                    env_paths=env_paths))
+            heat.stacks.create(stack_name=name, template=template,
+                               files=dict(tpl_files, **env_files),
+                               environment=env, timeout_mins=30)
+        elif not stack.stack_status.startswith('CREATE_'):
             if stack.stack_status.endswith('FAILED'):
                 self.out('Stack %s is %s: %s' % (
                     name, stack.stack_status, stack.stack_status_reason))
             return
-        except exc.HTTPNotFound:
-            pass
-        self.out('Creating the %s overcloud stack %s' % (what, name))
-        tpl_files, template = template_utils.get_template_contents(
-            template_path)
-        env_files, env = (
-            template_utils.process_multiple_environments_and_files(
-                env_paths=env_paths))
-        heat.stacks.create(stack_name=name, template=template,
-                           files=dict(tpl_files, **env_files),
-                           environment=env, timeout_mins=30)
         deadline = time.monotonic() + STACK_TIMEOUT
         while time.monotonic() < deadline:
             stack = heat.stacks.get(name)
@@ -736,9 +746,11 @@ class Sandbox(object):
                 break
             time.sleep(1)
         if stack.stack_status != 'CREATE_COMPLETE':
-            raise SandboxError('stack %s is %s: %s; see %s' % (
-                name, stack.stack_status, stack.stack_status_reason,
-                self._log('heat')))
+            raise SandboxError(
+                'stack %s is %s: %s; see %s (delete it with "openstack '
+                'stack delete %s" to create it again)' % (
+                    name, stack.stack_status, stack.stack_status_reason,
+                    self._log('heat'), name))
 
     def write_fixture(self, name, output):
         """The outputs of stack `name` as JSON, generated secrets masked.

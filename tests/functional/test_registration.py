@@ -29,7 +29,7 @@ class TestRegistration(base.FunctionalTestCase):
         for workflow in workflows.values():
             self.assertIn('tripleo-common-managed', workflow.tags)
         listed = {a.name for a in mistral.actions.list(limit=-1)}
-        self.assertLessEqual(set(sandbox_mod.ACTIONS), listed)
+        self.assertLessEqual(set(sandbox_mod.project_actions()), listed)
         run = mistral.actions.get('tripleo_ffu.ansible_playbook')
         for name in ('stack', 'work_dir', 'playbook', 'limit_hosts',
                      'extra_vars', 'timeout'):

@@ -51,6 +51,11 @@ def main(argv=None):
     stack = sub.add_parser('stack', help='Create another overcloud stack.')
     stack.add_argument('kind', choices=sandbox_mod.OVERCLOUDS)
     stack.add_argument('--name', required=True, help='Stack name.')
+    envs = sub.add_parser(
+        'environments', help='The -e arguments of prepare or converge for '
+                             'a demo or queens stack.')
+    envs.add_argument('kind', choices=sandbox_mod.OVERCLOUDS)
+    envs.add_argument('step', choices=('prepare', 'converge'))
     fixture = sub.add_parser(
         'fixture', help='Write the outputs of a stack as a test fixture '
                         '(JSON, generated secrets replaced).')
@@ -64,6 +69,9 @@ def main(argv=None):
                                          'of the demo nodes.')
     nodes.add_argument('--json', action='store_true',
                        help='A JSON snapshot, for verify --before.')
+    nodes.add_argument('--queens', action='store_true',
+                       help='The Queens stack\'s node containers, read '
+                            'over SSH.')
     verify = sub.add_parser(
         'verify', help='Check the demo overcloud reached a release; exit 1 '
                        'with what is wrong otherwise.')
@@ -72,6 +80,9 @@ def main(argv=None):
     verify.add_argument('--before', metavar='FILE',
                         help='A snapshot from "nodes --json": show before '
                              '-> after.')
+    verify.add_argument('--queens', action='store_true',
+                        help='Check what the FFU run leaves on the Queens '
+                             'stack\'s nodes (read over SSH) instead.')
     args = parser.parse_args(argv)
 
     sandbox = sandbox_mod.Sandbox(args.state_dir)
@@ -80,6 +91,9 @@ def main(argv=None):
             sandbox.up(args.transport, args.overcloud)
         elif args.command == 'stack':
             sandbox.create_stack(args.kind, args.name)
+        elif args.command == 'environments':
+            print(' '.join('-e %s' % path for path in
+                           sandbox.environments(args.kind, args.step)))
         elif args.command == 'fixture':
             sandbox.write_fixture(args.stack, args.output)
         elif args.command == 'down':
@@ -93,6 +107,27 @@ def main(argv=None):
             print(sandbox.rc_text(), end='')
         elif args.command == 'reset-nodes':
             sandbox.reset_nodes()
+        elif args.command == 'nodes' and args.queens:
+            snapshot = report.queens_snapshot(sandbox)
+            print(json.dumps(snapshot, indent=2) if args.json else
+                  report.compare_table(snapshot, snapshot))
+        elif args.command == 'verify' and args.queens:
+            problems = report.verify_queens_walk(sandbox)
+            after = report.queens_snapshot(sandbox)
+            before = after
+            if args.before:
+                with open(args.before) as f:
+                    before = json.load(f)
+            print(report.compare_table(before, after))
+            if problems:
+                print('NOT what the fast-forward upgrade run leaves:')
+                for problem in problems:
+                    print('  - %s' % problem)
+                return 1
+            print('Verified on the nodes: repositories at queens; on the '
+                  'bootstrap node the services walked ocata then pike and '
+                  'each migration was applied once, in order; no DB sync '
+                  'elsewhere; heat agents updated; the workload answers.')
         elif args.command == 'nodes':
             if args.json:
                 print(json.dumps(report.snapshot(sandbox), indent=2))

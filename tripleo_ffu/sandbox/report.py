@@ -12,6 +12,7 @@
 
 """What the demo overcloud looks like, and whether it reached a release."""
 
+from tripleo_ffu.sandbox import el7
 from tripleo_ffu.sandbox import node_tool
 from tripleo_ffu.sandbox import sandbox as sandbox_mod
 
@@ -91,4 +92,67 @@ def verify(sandbox, release):
     if not sandbox_mod.http_ok(sandbox.workload_url):
         problems.append('the workload on %s does not answer'
                         % sandbox_mod.WORKLOAD_NODE)
+    return problems
+
+
+# -- the Queens stack's node containers ----------------------------------
+def queens_snapshot(sandbox):
+    """{node: {package: version, repos, migrations}}, read over SSH."""
+    result = {}
+    for node in sandbox.node_containers():
+        state = sandbox.node_report(node.hostname)
+        result[node.hostname] = dict(state['packages'], repos=state['repo'])
+        result[node.hostname]['migrations'] = str(len(state['migrations']))
+    return result
+
+
+def verify_queens_walk(sandbox):
+    """[problem, ...] after the FFU run on the Queens stack's nodes.
+
+    The walk leaves: every node's repositories at the last release; on the
+    bootstrap node each database's migrations of every release but the
+    last, once and in order, and its services' packages at the release
+    before the last (the last comes with the final Queens step); on the
+    other nodes no DB sync and their services' packages untouched; the
+    heat agents updated everywhere; the workload answering.
+    """
+    releases = node_tool.RELEASES
+    last, walked = releases[-1], releases[-2]
+    problems = []
+    for node in sandbox.node_containers():
+        state = sandbox.node_report(node.hostname)
+        name, spec = node.hostname, node.spec
+        bootstrap = spec['hieradata']['bootstrap_nodeid'] == name
+        if state['repo'] != last:
+            problems.append('%s repos at %s' % (name, state['repo']))
+        for package in ('os-collect-config', 'openstack-heat-agents'):
+            if state['packages'].get(package) != el7.version_for(package,
+                                                                 last):
+                problems.append('%s %s is %s' % (
+                    name, package, state['packages'].get(package)))
+        expected = [(service, release, migration)
+                    for service in spec['databases']
+                    for release in releases[:releases.index(walked) + 1]
+                    for migration in node_tool.MIGRATIONS[service][release]]
+        got = [(m['service'], m['release'], m['name'])
+               for m in state['migrations']]
+        if got != expected:
+            problems.append('%s migrations are %s, expected %s'
+                            % (name, got, expected))
+        release = walked if bootstrap else releases[0]
+        for package in ('openstack-keystone', 'openstack-nova-compute'):
+            if package in state['packages'] and state['packages'][
+                    package] != el7.version_for(package, release):
+                problems.append('%s %s is %s, expected %s (%s)' % (
+                    name, package, state['packages'][package],
+                    el7.version_for(package, release), release))
+        syncs = [c for c in state['calls'] if 'db_sync' in c]
+        if not bootstrap and syncs:
+            problems.append('%s (not a bootstrap node) ran %s'
+                            % (name, syncs))
+        if spec.get('workload_port') and not sandbox_mod.http_ok(
+                'http://%s:%d/' % (node.address, spec['workload_port'])):
+            problems.append('the workload on %s does not answer' % name)
+    if not sandbox.node_containers():
+        problems.append('the sandbox has no Queens node containers')
     return problems

@@ -48,10 +48,6 @@ TRANSPORTS = ('fake', 'rabbit')
 # The overclouds the sandbox creates: its hand-written Newton-era demo, or
 # the real tripleo-heat-templates 8.4.1 (Queens) keystone-only layout.
 OVERCLOUDS = ('demo', 'queens')
-# The project's actions, as setup.cfg registers them (mistral.actions).
-ACTIONS = ('tripleo_ffu.stack_update', 'tripleo_ffu.stack_wait',
-           'tripleo_ffu.config_download', 'tripleo_ffu.ansible_playbook',
-           'tripleo_ffu.notify')
 STACK_TIMEOUT = 600
 
 # The demo overcloud's nodes: role, packages, services, databases.
@@ -72,6 +68,18 @@ DEMO_NODES = {
     },
 }
 WORKLOAD_NODE = 'overcloud-novacompute-0'
+
+
+def project_actions():
+    """The project's Mistral actions, from its installed entry points."""
+    from importlib import metadata
+    names = sorted(ep.name for ep in metadata.entry_points(
+        group='mistral.actions') if ep.name.startswith('tripleo_ffu.'))
+    if not names:
+        raise SandboxError('no tripleo_ffu.* entry points in group '
+                           'mistral.actions: install tripleo-ffu (pip '
+                           'install -e .) in %s' % sys.prefix)
+    return names
 
 
 def default_state_dir():
@@ -517,7 +525,7 @@ class Sandbox(object):
         else:
             mistral.workbooks.create(definition)
         self.out('Registered workbook %s' % paths.WORKBOOK_NAME)
-        for action in ACTIONS:
+        for action in project_actions():
             try:
                 mistral.actions.get(action)
             except Exception as e:

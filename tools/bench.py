@@ -19,7 +19,9 @@ Run from the project venv (tools/setup-env.sh makes it):
 
 Items: cli (start-up), scale (config download at 10/100/1000 nodes),
 sandbox (up, cold and warm), prepare (breakdown; CLI vs workflow),
-run (CLI vs the reproduce script), latency (Ansible event -> CLI line).
+run (CLI vs the reproduce script), latency (Ansible event -> CLI line),
+queens (THT 8.4.1's FFU run over SSH at 2, 10 and 20 nodes; not in the
+default set: python tools/bench.py --only queens -n 1).
 The sandbox items start their own sandbox in a temporary state dir and
 stop it at the end. Prints one table.
 """
@@ -59,11 +61,11 @@ def _fmt(value, baseline):
     return text
 
 
-def timed(argv, env=None, capture=True):
+def timed(argv, env=None, capture=True, cwd=None):
     started = time.monotonic()
     proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE if capture
                           else None, stderr=subprocess.STDOUT, text=True,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, cwd=cwd)
     elapsed = time.monotonic() - started
     if proc.returncode:
         raise SystemExit('%s failed:\n%s' % (' '.join(argv),
@@ -174,7 +176,8 @@ def bench_scale(args, _box):
 
 # -- 6. sandbox up ---------------------------------------------------------
 class Box(object):
-    def __init__(self):
+    def __init__(self, up_args=()):
+        self.up_args = list(up_args)
         self.state_dir = tempfile.mkdtemp(prefix='tripleo-ffu-bench.',
                                           dir='/var/tmp')
         os.chmod(self.state_dir, 0o755)
@@ -183,7 +186,7 @@ class Box(object):
         self.up_seconds = []
 
     def up(self):
-        seconds, _ = timed(self.cli + ['up'])
+        seconds, _ = timed(self.cli + ['up'] + self.up_args)
         self.up_seconds.append(seconds)
         return seconds
 
@@ -321,17 +324,99 @@ def bench_latency(args, box):
         statistics.median(delays), None, 'median < 1 s')
 
 
+# -- 7. the real Queens FFU run at 2, 10 and 20 nodes ----------------------
+def _node_pss_mb(state_dir):
+    """PSS (MB) of everything in each node container's PID namespace."""
+    box = sandbox_mod.Sandbox(state_dir, out=lambda *a: None)
+    namespaces = {}
+    for node in box.node_containers():
+        unshare = int(open(node.pid_file).read())
+        child = open('/proc/%d/task/%d/children' % (unshare, unshare)
+                     ).read().split()[0]
+        namespaces[os.readlink('/proc/%s/ns/pid' % child)] = node.hostname
+    totals = dict.fromkeys(namespaces.values(), 0.0)
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            host = namespaces.get(os.readlink('/proc/%s/ns/pid' % pid))
+            if host is None:
+                continue
+            with open('/proc/%s/smaps_rollup' % pid) as f:
+                for line in f:
+                    if line.startswith('Pss:'):
+                        totals[host] += int(line.split()[1]) / 1024.0
+        except OSError:
+            continue
+    return totals
+
+
+def bench_queens(args, _box):
+    """THT 8.4.1's FFU playbook over SSH on 1 controller + N-1 computes.
+
+    Product (openstack ffwd-upgrade run through Mistral) against the
+    same config run by hand with the product's ansible.cfg (the reproduce
+    script) and by a bare ansible-playbook with Ansible's defaults.
+    """
+    from tripleo_ffu import paths
+    for nodes in (2, 10, 20):
+        box = Box(['--overcloud', 'queens', '--computes', str(nodes - 1)])
+        try:
+            box.up()
+            env = box.env()
+            seconds, out = openstack(
+                box, 'prepare', '--yes', *sum(
+                    (['-e', p] for p in sandbox_mod.Sandbox(
+                        box.state_dir).environments('queens', 'prepare')),
+                    []))
+            config_dir = paths.config_dir(env['TRIPLEO_FFU_WORK_DIR'],
+                                          'overcloud')
+            box.reset()
+            pss = _node_pss_mb(box.state_dir)
+            cli, by_hand, bare = [], [], []
+            for _ in range(args.n):
+                box.reset()
+                cli.append(openstack(box, 'run', '--yes')[0])
+                box.reset()
+                by_hand.append(timed(['bash', os.path.join(
+                    config_dir, paths.COMMAND_SCRIPT)])[0])
+                box.reset()
+                bare.append(timed(
+                    [os.path.join(BIN, 'ansible-playbook'), '-i',
+                     paths.INVENTORY_FILE, paths.DEFAULT_PLAYBOOK],
+                    env=dict(env, ANSIBLE_HOST_KEY_CHECKING='False',
+                             ANSIBLE_PRIVATE_KEY_FILE=sandbox_mod.Sandbox(
+                                 box.state_dir).ssh_key,
+                             ANSIBLE_LIBRARY=os.path.join(
+                                 ROOT, 'tripleo_ffu', 'sandbox',
+                                 'ansible_library')),
+                    cwd=config_dir)[0])
+            c = statistics.median(cli)
+            row('queens', '%d nodes: openstack ffwd-upgrade run (s)' % nodes,
+                c)
+            row('queens', '%d nodes: reproduce script by hand (s)' % nodes,
+                statistics.median(by_hand), c)
+            row('queens', '%d nodes: bare ansible-playbook, defaults (s)'
+                % nodes, statistics.median(bare), c)
+            computes = [v for k, v in pss.items() if 'compute' in k]
+            row('queens', '%d nodes: PSS of the controller node (MB)'
+                % nodes, max(v for k, v in pss.items() if 'controller' in k))
+            row('queens', '%d nodes: PSS per compute node (MB, median)'
+                % nodes, statistics.median(computes))
+        finally:
+            box.down()
+
+
 ITEMS = {'cli': bench_cli, 'scale': bench_scale, 'sandbox': bench_sandbox,
          'prepare': bench_prepare, 'run': bench_run,
-         'latency': bench_latency}
+         'latency': bench_latency, 'queens': bench_queens}
 NEEDS_SANDBOX = ('sandbox', 'prepare', 'run', 'latency')
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
-    parser.add_argument('--only', default=','.join(ITEMS),
-                        help='comma-separated items (default: all): %s'
-                             % ', '.join(ITEMS))
+    default = ','.join(i for i in ITEMS if i != 'queens')
+    parser.add_argument('--only', default=default,
+                        help='comma-separated items (default: %s): %s'
+                             % (default, ', '.join(ITEMS)))
     parser.add_argument('-n', type=int, default=3,
                         help='repetitions per measure (default 3)')
     args = parser.parse_args()

@@ -51,6 +51,11 @@ def main(argv=None):
     stack = sub.add_parser('stack', help='Create another overcloud stack.')
     stack.add_argument('kind', choices=sandbox_mod.OVERCLOUDS)
     stack.add_argument('--name', required=True, help='Stack name.')
+    for command in (up, stack):
+        command.add_argument(
+            '--computes', type=int, default=1,
+            help='Compute nodes of a queens overcloud (default 1; each a '
+                 'container with its own sshd).')
     envs = sub.add_parser(
         'environments', help='The -e arguments of prepare or converge for '
                              'a demo or queens stack.')
@@ -88,9 +93,9 @@ def main(argv=None):
     sandbox = sandbox_mod.Sandbox(args.state_dir)
     try:
         if args.command == 'up':
-            sandbox.up(args.transport, args.overcloud)
+            sandbox.up(args.transport, args.overcloud, args.computes)
         elif args.command == 'stack':
-            sandbox.create_stack(args.kind, args.name)
+            sandbox.create_stack(args.kind, args.name, args.computes)
         elif args.command == 'environments':
             print(' '.join('-e %s' % path for path in
                            sandbox.environments(args.kind, args.step)))

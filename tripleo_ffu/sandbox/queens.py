@@ -54,10 +54,21 @@ ROLE_SERVICES = {
 # The ctlplane addresses of the nodes and of the control plane VIP.
 CTLPLANE_CIDR = '24'
 VIP_ADDRESS = '127.0.10.5'
-NODE_ADDRESSES = {
-    ('Controller', 0): '127.0.10.11',
-    ('Compute', 0): '127.0.10.21',
-}
+CONTROLLER_ADDRESS = '127.0.10.11'
+MAX_COMPUTES = 200
+
+
+def node_addresses(computes=1):
+    """{(role, index): ctlplane address}: one controller, N computes."""
+    if not 1 <= computes <= MAX_COMPUTES:
+        raise SandboxError('between 1 and %d computes, not %s'
+                           % (MAX_COMPUTES, computes))
+    addresses = {('Controller', 0): CONTROLLER_ADDRESS}
+    for index in range(computes):
+        addresses[('Compute', index)] = '127.0.10.%d' % (21 + index)
+    return addresses
+
+
 HOSTNAME_FORMAT = {'Controller': '%s-controller-%d',
                    'Compute': '%s-novacompute-%d'}
 # The instance on the compute: an HTTP server on the node's address.
@@ -284,12 +295,12 @@ def hostname(stack, role, index):
     return HOSTNAME_FORMAT[role] % (stack, index)
 
 
-def sandbox_environment(stack, deployed_server_template):
+def sandbox_environment(stack, deployed_server_template, computes=1):
     """The sandbox's own environment: only what upstream has no file for."""
     port_map = {'control_virtual_ip': {
         'fixed_ips': [{'ip_address': VIP_ADDRESS}],
         'subnets': [{'cidr': CTLPLANE_CIDR}]}}
-    for (role, index), address in sorted(NODE_ADDRESSES.items()):
+    for (role, index), address in sorted(node_addresses(computes).items()):
         port_map['%s-ctlplane' % hostname(stack, role, index)] = {
             'fixed_ips': [{'ip_address': address}],
             'subnets': [{'cidr': CTLPLANE_CIDR}]}
@@ -303,7 +314,7 @@ def sandbox_environment(stack, deployed_server_template):
             # expects them from the operator.
             'DeployedServerPortMap': port_map,
             'ControllerCount': 1,
-            'ComputeCount': 1,
+            'ComputeCount': computes,
             # The static nic config of deployed servers needs these; no
             # DHCP server or metadata service exists here.
             'ControlPlaneDefaultRoute': '127.0.10.1',
@@ -319,11 +330,11 @@ def sandbox_environment(stack, deployed_server_template):
     }
 
 
-def nodes(stack):
+def nodes(stack, computes=1):
     """[(hostname, address, spec)] of the stack's nodes."""
     bootstrap = hostname(stack, 'Controller', 0)
     found = []
-    for (role, index), address in sorted(NODE_ADDRESSES.items()):
+    for (role, index), address in sorted(node_addresses(computes).items()):
         spec = dict(NODE_SPECS[role], role=role,
                     hieradata={'bootstrap_nodeid': bootstrap})
         found.append((hostname(stack, role, index), address, spec))

@@ -227,7 +227,7 @@ class Sandbox(object):
             self.info['pg_port'], name)
 
     # -- up ------------------------------------------------------------
-    def up(self, transport='fake', overcloud='demo'):
+    def up(self, transport='fake', overcloud='demo', computes=1):
         started = time.monotonic()
         if transport not in TRANSPORTS:
             raise SandboxError('unknown transport %r (choose from %s)'
@@ -257,7 +257,7 @@ class Sandbox(object):
         self._init_nodes()
         self._start_workload()
         self._start_node_containers()
-        self.create_stack(overcloud, STACK)
+        self.create_stack(overcloud, STACK, computes)
         self._write_rc()
         self.out('Sandbox up in %.1f s. Use it: source %s'
                  % (time.monotonic() - started, self.rc_file))
@@ -596,7 +596,7 @@ class Sandbox(object):
                 shutil.rmtree(staging, ignore_errors=True)
         return rendered
 
-    def _queens_env_files(self, name, templates):
+    def _queens_env_files(self, name, templates, computes):
         """The sandbox's environment and the generated secrets (0600)."""
         deployed_server = os.path.join(self.state_dir,
                                        'queens-deployed-server.yaml')
@@ -607,7 +607,7 @@ class Sandbox(object):
             params = queens.generated_parameters(templates, name)
             with files.open_private(secrets_file) as f:
                 yaml.safe_dump({'parameter_defaults': params}, f)
-        env = queens.sandbox_environment(name, deployed_server)
+        env = queens.sandbox_environment(name, deployed_server, computes)
         env['parameter_defaults'].update(
             queens.deploy_parameters('CREATE')['parameter_defaults'])
         env_file = os.path.join(self.state_dir, 'queens-%s.yaml' % name)
@@ -637,7 +637,8 @@ class Sandbox(object):
             return []
         return [containers.NodeContainer(self.containers_dir, host, address,
                                          spec, self.state_dir)
-                for host, address, spec in queens.nodes(stack)]
+                for host, address, spec in queens.nodes(
+                    stack, self.info.get('queens_computes', 1))]
 
     def _start_node_containers(self):
         nodes = self.node_containers()
@@ -683,13 +684,20 @@ class Sandbox(object):
                 return json.loads(out)
         raise SandboxError('no node container %s' % hostname)
 
-    def _create_queens_stack(self, name=STACK):
+    def _create_queens_stack(self, name=STACK, computes=1):
         owner = self.info.get('queens_nodes_stack')
         if owner and owner != name:
             raise SandboxError(
                 'the node containers belong to the Queens stack %s; one '
                 'Queens stack with nodes per sandbox' % owner)
-        self.info['queens_nodes_stack'] = name
+        if owner == name and self.info.get('queens_computes', 1) != computes:
+            raise SandboxError(
+                'stack %s has %d compute(s); delete it ("openstack stack '
+                'delete %s", then "tripleo-ffu-sandbox down" and remove %s) '
+                'to make it with %d' % (
+                    name, self.info.get('queens_computes', 1), name,
+                    self.containers_dir, computes))
+        self.info.update(queens_nodes_stack=name, queens_computes=computes)
         self._save_info()
         self._start_node_containers()
         templates = self.queens_templates()
@@ -697,9 +705,9 @@ class Sandbox(object):
             name, 'Queens (tripleo-heat-templates %s)' % queens.THT_VERSION,
             os.path.join(templates, 'overcloud.yaml'),
             queens.environment_files(templates) +
-            self._queens_env_files(name, templates))
+            self._queens_env_files(name, templates, computes))
 
-    def create_stack(self, kind, name):
+    def create_stack(self, kind, name, computes=1):
         """Create the `kind` overcloud (demo or queens) as stack `name`."""
         if kind not in OVERCLOUDS:
             raise SandboxError('unknown overcloud %r (choose from %s)'
@@ -711,7 +719,7 @@ class Sandbox(object):
                 'stack delete %s") or choose another name'
                 % (name, stacks[name], name))
         if kind == 'queens':
-            self._create_queens_stack(name)
+            self._create_queens_stack(name, computes)
         else:
             self._create_demo_stack(name)
         stacks[name] = kind

@@ -21,7 +21,6 @@ through the real Mistral; the checks read the nodes themselves over SSH.
 
 import os
 import stat
-import subprocess
 import time
 
 import yaml
@@ -30,11 +29,11 @@ from tests.functional import base
 from tests.unit import test_queens_outputs
 from tripleo_ffu import paths
 from tripleo_ffu.sandbox import containers
+from tripleo_ffu.sandbox import queens
 
 STACK = 'queens'
 CONTROLLER = 'queens-controller-0'
 COMPUTE = 'queens-novacompute-0'
-WORKLOAD = 'http://127.0.10.21:8080/'
 
 
 class QueensTestCase(base.FunctionalTestCase):
@@ -42,6 +41,10 @@ class QueensTestCase(base.FunctionalTestCase):
     def setUp(self):
         super().setUp()
         self.sandbox.create_stack('queens', STACK)
+        self.address = {n.hostname: n.address
+                        for n in self.sandbox.node_containers()}
+        self.workload = 'http://%s:%d/' % (self.address[COMPUTE],
+                                           queens.WORKLOAD_PORT)
         self.heat = self.sandbox.heat_client()
         self.config_dir = paths.config_dir(self.sandbox.work_dir, STACK)
 
@@ -132,7 +135,7 @@ class TestQueensNodes(QueensTestCase):
         self.assertEqual(2, len(controller['migrations']))
 
         self.on_node(CONTROLLER, 'sudo rm /etc/tripleo-ffu-node/fail-on')
-        with base.WorkloadProbe(WORKLOAD) as probe:
+        with base.WorkloadProbe(self.workload) as probe:
             self._step('run')
         self.assertWalkedOcataThenPike()
         self.assertGreater(probe.answers, 0)
@@ -145,6 +148,15 @@ class TestQueensNodes(QueensTestCase):
         self.assertEqual('newton', self.node(CONTROLLER)['repo'])
         self.assertEqual('queens', self.node(COMPUTE)['repo'])
 
+    def test_ssh_user_takes_effect(self):
+        result = self.openstack('run', '--yes', '--stack', STACK, '--limit',
+                                COMPUTE, '--ssh-user', 'tripleo-admin')
+        self.assertNotEqual(0, result.rc, result)
+        self.assertIn('UNREACHABLE: %s' % COMPUTE, result.out)
+        self.assertIn('tripleo-admin@%s: Permission denied'
+                      % self.address[COMPUTE], result.out)
+        self.assertEqual('newton', self.node(COMPUTE)['repo'])
+
     def test_nodes_leave_nothing_on_this_machine(self):
         nodes = self.sandbox.node_containers()
         self.sandbox.stop_node_containers()
@@ -155,10 +167,17 @@ class TestQueensNodes(QueensTestCase):
         with open('/proc/self/mountinfo') as f:
             mounts = f.read()
         self.assertNotIn(self.sandbox.containers_dir, mounts)
-        ps = subprocess.run(['ps', '-eo', 'args'], capture_output=True,
-                            text=True).stdout
-        self.assertNotIn('sshd_node_config', ps)
-        self.assertNotIn(self.sandbox.containers_dir, ps)
+        # No process left running from, or chrooted into, these nodes
+        # (other sandboxes' nodes may run beside them).
+        for pid in filter(str.isdigit, os.listdir('/proc')):
+            try:
+                root = os.readlink('/proc/%s/root' % pid)
+                with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                    cmdline = f.read().decode(errors='replace')
+            except OSError:
+                continue
+            self.assertNotIn(self.sandbox.containers_dir, root)
+            self.assertNotIn(self.sandbox.containers_dir, cmdline)
         with open('/etc/passwd') as f:
             self.assertNotIn('heat-admin', f.read())
 
@@ -216,7 +235,7 @@ class TestQueensStack(QueensTestCase):
         self.assertEqual({'Controller': {}},
                          inventory['keystone']['children'])
 
-        with base.WorkloadProbe(WORKLOAD) as probe:
+        with base.WorkloadProbe(self.workload) as probe:
             ran = self._step('run')
         self.assertIn('RECAP %s ok=' % CONTROLLER, ran.out)
         self.assertWalkedOcataThenPike()

@@ -275,10 +275,31 @@ class TestAnsibleAction(base.TestCase):
         result = self._action(inventory_file='/no/inv.yaml').run(context())
         self.assertIn('/no/inv.yaml does not exist', result.error)
 
+    def test_bad_inputs_refused_before_ansible(self):
+        os.makedirs(self.config_dir)
+        open(os.path.join(self.config_dir, paths.DEFAULT_PLAYBOOK),
+             'w').close()
+        with open(os.path.join(self.config_dir, paths.INVENTORY_FILE),
+                  'w') as f:
+            f.write('all:\n  hosts:\n    h: {}\n')
+        run = self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.ansible.runner.run_playbook')).mock
+        result = self._action(extra_vars='{bad json').run(context())
+        self.assertIn('Not running fast_forward_upgrade_playbook.yaml: '
+                      '--extra-vars (JSON/YAML) does not parse',
+                      result.error)
+        result = self._action(limit_hosts='nope').run(context())
+        self.assertIn('--limit nope matches no host of the inventory',
+                      result.error)
+        run.assert_not_called()
+
     def test_result_shapes(self):
         os.makedirs(self.config_dir)
-        for name in (paths.DEFAULT_PLAYBOOK, paths.INVENTORY_FILE):
-            open(os.path.join(self.config_dir, name), 'w').close()
+        open(os.path.join(self.config_dir, paths.DEFAULT_PLAYBOOK),
+             'w').close()
+        with open(os.path.join(self.config_dir, paths.INVENTORY_FILE),
+                  'w') as f:
+            f.write('all:\n  hosts:\n    h: {}\n')
         base_result = {'rc': 0, 'timed_out': False, 'recap': {'h': {}},
                        'failures': [], 'log_path': '/l',
                        'command_script': '/c.sh', 'tasks_run': 3,

@@ -149,8 +149,18 @@ class TestRunner(base.TestCase):
                                               extra_vars='k=v'))
         self.assertIn('-vvvvv', runner.build_command('a', 'p', 'i',
                                                      verbosity=9))
+        # --ssh-user wins over the inventory's user: both names, as extra
+        # vars, after the operator's.
+        self.assertEqual(
+            ['a', '-i', 'i', 'p', '--extra-vars', 'k=v', '--extra-vars',
+             '{"ansible_ssh_user": "tripleo-admin", "ansible_user": '
+             '"tripleo-admin"}'],
+            runner.build_command('a', 'p', 'i', extra_vars='k=v',
+                                 remote_user='tripleo-admin'))
 
     def test_success_writes_cfg_script_and_recap(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'ANSIBLE_PRIVATE_KEY_FILE', '/keys/id'))
         result = self._run('ok')
         self.assertEqual(0, result['rc'])
         self.assertFalse(result['timed_out'])
@@ -164,8 +174,11 @@ class TestRunner(base.TestCase):
         with open(result['command_script']) as f:
             script = f.read()
         self.assertIn('export TRIPLEO_FFU_EVENTS_FILE=', script)
+        # The executor's Ansible settings are part of what it ran.
+        self.assertIn('export ANSIBLE_PRIVATE_KEY_FILE=/keys/id', script)
         self.assertIn("exec %s -i inv.yaml p.yaml" % self.playbook, script)
-        self.assertTrue(os.access(result['command_script'], os.X_OK))
+        self.assertEqual(0o700, stat.S_IMODE(
+            os.stat(result['command_script']).st_mode))
 
     def test_failure_is_bounded(self):
         result = self._run('fail')

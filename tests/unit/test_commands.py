@@ -84,7 +84,8 @@ class TestOptions(CommandTestCase):
     def test_run_defaults_and_values(self):
         cmd = self.command(ffwd_upgrade.FFWDUpgradeRun)
         args = self.check_parser(cmd, [])
-        self.assertEqual('heat-admin', args.ssh_user)
+        # None: the user the inventory names (heat-admin from prepare).
+        self.assertIsNone(args.ssh_user)
         self.assertEqual('fast_forward_upgrade_playbook.yaml', args.playbook)
         self.assertIsNone(args.static_inventory)
         self.assertEqual((None, None, None, None), (
@@ -228,7 +229,7 @@ class TestTakeAction(CommandTestCase):
                          out[-1])
 
     def test_run_input(self):
-        inventory = self.write('inv.yaml', 'all: {}\n')
+        inventory = self.write('inv.yaml', 'all:\n  hosts:\n    c0: {}\n')
         cmd = self.command(ffwd_upgrade.FFWDUpgradeRun, verbose_level=3)
         args = self.check_parser(cmd, [
             '--yes', '--static-inventory', inventory, '--limit', 'c0',
@@ -238,10 +239,27 @@ class TestTakeAction(CommandTestCase):
         self.assertEqual('tripleo.ffwd_upgrade.v1.run', name)
         self.assertEqual(inventory, workflow_input['inventory_file'])
         self.assertEqual('c0', workflow_input['limit_hosts'])
-        self.assertEqual('{"a": 1}', workflow_input['extra_vars'])
+        self.assertEqual({'a': 1}, workflow_input['extra_vars'])
         self.assertEqual(2, workflow_input['verbosity'])
         self.assertIn('FFWD Upgrade Run on stack overcloud complete.',
                       cmd.app.stdout.getvalue())
+
+    def test_run_bad_inputs_start_nothing(self):
+        inventory = self.write('inv.yaml', 'all:\n  hosts:\n    c0: {}\n')
+        cmd = self.command(ffwd_upgrade.FFWDUpgradeRun)
+        for argv, message in (
+                (['--extra-vars', '{bad json'], '--extra-vars (JSON/YAML) '
+                 'does not parse'),
+                (['--extra-vars', 'novalue'], '"novalue" is not key=value'),
+                (['--extra-vars', '@/no/file'], '--extra-vars @/no/file: '),
+                (['--limit', 'c1'], '--limit c1 matches no host')):
+            args = self.check_parser(cmd, ['--yes', '--static-inventory',
+                                           inventory] + argv)
+            e = self.assertRaises(exceptions.CommandError, cmd.take_action,
+                                  args)
+            self.assertIn(message, str(e))
+            self.assertIn('nothing was started', str(e))
+        self.assertEqual([], self.mistral.created)
 
     def test_run_missing_static_inventory(self):
         cmd = self.command(ffwd_upgrade.FFWDUpgradeRun)

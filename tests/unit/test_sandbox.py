@@ -220,3 +220,16 @@ class TestProcesses(base.TestCase):
             s.listen()
             self.assertTrue(processes.port_busy(s.getsockname()[1]))
         self.assertFalse(processes.port_busy(processes.free_port()))
+
+
+class TestServerDependencies(base.TestCase):
+
+    def test_missing_extra_named_with_the_install_command(self):
+        from tripleo_ffu.sandbox import sandbox as sandbox_mod
+        self.useFixture(fixtures.MockPatch(
+            'importlib.util.find_spec',
+            side_effect=lambda name: None if name == 'psycopg2' else True))
+        e = self.assertRaises(sandbox_mod.SandboxError,
+                              sandbox_mod.check_server_dependencies)
+        self.assertIn("no module psycopg2): pip install "
+                      "'tripleo-ffu[sandbox]'", str(e))

@@ -18,6 +18,7 @@ from mistral_lib import actions
 
 from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import events
+from tripleo_ffu.ansible import inputs
 from tripleo_ffu.ansible import runner
 from tripleo_ffu import paths
 
@@ -31,7 +32,7 @@ class AnsiblePlaybookAction(actions.Action):
 
     def __init__(self, stack, work_dir=paths.DEFAULT_WORK_DIR,
                  playbook=paths.DEFAULT_PLAYBOOK, inventory_file=None,
-                 node_user='heat-admin', tags=None, skip_tags=None,
+                 node_user=None, tags=None, skip_tags=None,
                  limit_hosts=None, verbosity=0, extra_vars=None,
                  timeout=240):
         super().__init__()
@@ -60,6 +61,11 @@ class AnsiblePlaybookAction(actions.Action):
                 self.playbook, config_dir, ', '.join(choices) or 'none'))
         if not os.path.isfile(self._inventory(config_dir)):
             return 'Inventory %s does not exist' % self._inventory(config_dir)
+        try:
+            inputs.parse_extra_vars(self.extra_vars)
+            inputs.check_limit(self._inventory(config_dir), self.limit_hosts)
+        except inputs.InputError as e:
+            return 'Not running %s: %s' % (self.playbook, e)
         blocking = check.blocking_problems(config_dir, self.playbook)
         if blocking:
             return ('Not running %s: at prepare the Ansible runtime could '
@@ -85,7 +91,8 @@ class AnsiblePlaybookAction(actions.Action):
             argv = runner.build_command(
                 runner.find_ansible_playbook(), self.playbook,
                 self._inventory(config_dir), self.limit_hosts, self.tags,
-                self.skip_tags, self.extra_vars, self.verbosity)
+                self.skip_tags, self.extra_vars, self.verbosity,
+                self.node_user)
         except runner.PlaybookError as e:
             return actions.Result(error=str(e))
         result = runner.run_playbook(config_dir, argv, events_file,

@@ -47,7 +47,10 @@ deprecation_warnings = False
 ssh_args = -o ControlMaster=auto -o ControlPersist=30m \
 -o ServerAliveInterval=5 -o ServerAliveCountMax=5
 control_path_dir = {config_dir}/.ansible-cp
-retries = 8
+# Connection failures are retried with a growing pause (1, 3, 7 s): enough
+# for a busy node, short enough that a wrong user or key is reported in
+# seconds rather than minutes.
+retries = 3
 pipelining = True
 """
 
@@ -69,8 +72,13 @@ def find_ansible_playbook():
 
 
 def build_command(ansible_playbook, playbook, inventory, limit_hosts=None,
-                  tags=None, skip_tags=None, extra_vars=None, verbosity=0):
-    """The argv of the run; `extra_vars` is a dict or a string."""
+                  tags=None, skip_tags=None, extra_vars=None, verbosity=0,
+                  remote_user=None):
+    """The argv of the run; `extra_vars` is a dict or a string.
+
+    `remote_user` overrides the inventory's user: as extra vars (both
+    names Ansible reads), since -u loses to inventory variables.
+    """
     argv = [ansible_playbook, '-i', inventory, playbook]
     if verbosity:
         argv.append('-' + 'v' * min(int(verbosity), 5))
@@ -84,6 +92,10 @@ def build_command(ansible_playbook, playbook, inventory, limit_hosts=None,
         if isinstance(extra_vars, dict):
             extra_vars = json.dumps(extra_vars, sort_keys=True)
         argv += ['--extra-vars', extra_vars]
+    if remote_user:
+        argv += ['--extra-vars', json.dumps(
+            {'ansible_user': remote_user, 'ansible_ssh_user': remote_user},
+            sort_keys=True)]
     return argv
 
 
@@ -120,8 +132,11 @@ def run_playbook(config_dir, argv, events_file, timeout_s):
     """
     log_path = os.path.join(config_dir, 'ansible.log')
     cfg = write_ansible_cfg(config_dir, log_path)
-    env = {'ANSIBLE_CONFIG': cfg, 'TRIPLEO_FFU_EVENTS_FILE': events_file,
-           'ANSIBLE_FORCE_COLOR': '0'}
+    # The executor's own ANSIBLE_* settings (its SSH key, module paths...)
+    # go into the reproduce script too, so it runs what the action ran.
+    env = {k: v for k, v in os.environ.items() if k.startswith('ANSIBLE_')}
+    env.update(ANSIBLE_CONFIG=cfg, TRIPLEO_FFU_EVENTS_FILE=events_file,
+               ANSIBLE_FORCE_COLOR='0')
     script = write_command_script(config_dir, argv, env)
     os.makedirs(os.path.dirname(events_file), exist_ok=True)
 

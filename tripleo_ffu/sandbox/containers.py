@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 from tripleo_ffu.sandbox import processes
 from tripleo_ffu.sandbox.processes import SandboxError
@@ -176,7 +177,34 @@ class NodeContainer(object):
              self.address, self.dir, self.hide], self.log, self.pid_file)
 
     def stop(self):
+        """Kill the node's PID 1 (through its unshare); True if it ran.
+
+        The kernel then kills everything else in the node, asynchronously:
+        wait_gone() waits for that.
+        """
         return processes.stop(self.pid_file, self.dir, timeout=5)
+
+    def processes_inside(self):
+        """Pids of processes whose root is this node's merged tree."""
+        merged = os.path.join(self.dir, 'merged')
+        found = []
+        for pid in filter(str.isdigit, os.listdir('/proc')):
+            try:
+                if os.readlink('/proc/%s/root' % pid).startswith(merged):
+                    found.append(int(pid))
+            except OSError:
+                continue
+        return found
+
+    def wait_gone(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while self.processes_inside():
+            if time.monotonic() > deadline:
+                raise SandboxError(
+                    'processes %s of node %s still run %d s after its PID 1 '
+                    'was killed' % (self.processes_inside(), self.hostname,
+                                    timeout))
+            time.sleep(0.2)
 
     def reset(self):
         """Back to the node's first start (its upper dir emptied)."""

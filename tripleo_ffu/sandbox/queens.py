@@ -53,19 +53,25 @@ ROLE_SERVICES = {
 }
 # The ctlplane addresses of the nodes and of the control plane VIP.
 CTLPLANE_CIDR = '24'
-VIP_ADDRESS = '127.0.10.5'
-CONTROLLER_ADDRESS = '127.0.10.11'
+# The ctlplane network of a sandbox's Queens nodes: 127.0.<net>.0/24, <net>
+# chosen per sandbox so that several sandboxes (a developer's, CI's, the
+# bench's) can have nodes on one machine.
+DEFAULT_NET = 10
 MAX_COMPUTES = 200
 
 
-def node_addresses(computes=1):
+def ctlplane_address(net, host):
+    return '127.0.%d.%d' % (net, host)
+
+
+def node_addresses(computes=1, net=DEFAULT_NET):
     """{(role, index): ctlplane address}: one controller, N computes."""
     if not 1 <= computes <= MAX_COMPUTES:
         raise SandboxError('between 1 and %d computes, not %s'
                            % (MAX_COMPUTES, computes))
-    addresses = {('Controller', 0): CONTROLLER_ADDRESS}
+    addresses = {('Controller', 0): ctlplane_address(net, 11)}
     for index in range(computes):
-        addresses[('Compute', index)] = '127.0.10.%d' % (21 + index)
+        addresses[('Compute', index)] = ctlplane_address(net, 21 + index)
     return addresses
 
 
@@ -295,12 +301,14 @@ def hostname(stack, role, index):
     return HOSTNAME_FORMAT[role] % (stack, index)
 
 
-def sandbox_environment(stack, deployed_server_template, computes=1):
+def sandbox_environment(stack, deployed_server_template, computes=1,
+                        net=DEFAULT_NET):
     """The sandbox's own environment: only what upstream has no file for."""
     port_map = {'control_virtual_ip': {
-        'fixed_ips': [{'ip_address': VIP_ADDRESS}],
+        'fixed_ips': [{'ip_address': ctlplane_address(net, 5)}],
         'subnets': [{'cidr': CTLPLANE_CIDR}]}}
-    for (role, index), address in sorted(node_addresses(computes).items()):
+    for (role, index), address in sorted(node_addresses(computes,
+                                                        net).items()):
         port_map['%s-ctlplane' % hostname(stack, role, index)] = {
             'fixed_ips': [{'ip_address': address}],
             'subnets': [{'cidr': CTLPLANE_CIDR}]}
@@ -317,8 +325,8 @@ def sandbox_environment(stack, deployed_server_template, computes=1):
             'ComputeCount': computes,
             # The static nic config of deployed servers needs these; no
             # DHCP server or metadata service exists here.
-            'ControlPlaneDefaultRoute': '127.0.10.1',
-            'EC2MetadataIp': '127.0.10.1',
+            'ControlPlaneDefaultRoute': ctlplane_address(net, 1),
+            'EC2MetadataIp': ctlplane_address(net, 1),
             'NeutronPublicInterface': 'lo',
             'NtpServer': ['127.0.0.1'],
             'CloudDomain': 'localdomain',
@@ -330,11 +338,12 @@ def sandbox_environment(stack, deployed_server_template, computes=1):
     }
 
 
-def nodes(stack, computes=1):
+def nodes(stack, computes=1, net=DEFAULT_NET):
     """[(hostname, address, spec)] of the stack's nodes."""
     bootstrap = hostname(stack, 'Controller', 0)
     found = []
-    for (role, index), address in sorted(node_addresses(computes).items()):
+    for (role, index), address in sorted(node_addresses(computes,
+                                                        net).items()):
         spec = dict(NODE_SPECS[role], role=role,
                     hieradata={'bootstrap_nodeid': bootstrap})
         found.append((hostname(stack, role, index), address, spec))

@@ -70,6 +70,21 @@ DEMO_NODES = {
 WORKLOAD_NODE = 'overcloud-novacompute-0'
 
 
+SERVER_MODULES = ('psycopg2', 'mistral', 'heat')
+
+
+def check_server_dependencies():
+    """Fail at once, naming the module, when the extra is missing."""
+    import importlib.util
+    missing = [m for m in SERVER_MODULES
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SandboxError(
+            'the sandbox\'s servers are not installed in %s (no module %s): '
+            'pip install \'tripleo-ffu[sandbox]\'' % (
+                sys.prefix, ', '.join(missing)))
+
+
 def project_actions():
     """The project's Mistral actions, from its installed entry points."""
     from importlib import metadata
@@ -229,6 +244,7 @@ class Sandbox(object):
     # -- up ------------------------------------------------------------
     def up(self, transport='fake', overcloud='demo', computes=1):
         started = time.monotonic()
+        check_server_dependencies()
         if transport not in TRANSPORTS:
             raise SandboxError('unknown transport %r (choose from %s)'
                                % (transport, ', '.join(TRANSPORTS)))
@@ -607,7 +623,8 @@ class Sandbox(object):
             params = queens.generated_parameters(templates, name)
             with files.open_private(secrets_file) as f:
                 yaml.safe_dump({'parameter_defaults': params}, f)
-        env = queens.sandbox_environment(name, deployed_server, computes)
+        env = queens.sandbox_environment(name, deployed_server, computes,
+                                         self.node_net)
         env['parameter_defaults'].update(
             queens.deploy_parameters('CREATE')['parameter_defaults'])
         env_file = os.path.join(self.state_dir, 'queens-%s.yaml' % name)
@@ -627,6 +644,22 @@ class Sandbox(object):
         return os.path.join(self.state_dir, 'ssh', 'id_ed25519')
 
     @property
+    def node_net(self):
+        """This sandbox's ctlplane network for node containers (127.N.0.x).
+
+        Chosen once, at random, among networks on which nothing listens.
+        """
+        if not self.info.get('node_net'):
+            import random
+            candidates = list(range(11, 250))
+            random.shuffle(candidates)
+            self.info['node_net'] = next(
+                n for n in candidates if not containers.ssh_ready(
+                    queens.ctlplane_address(n, 11)))
+            self._save_info()
+        return self.info['node_net']
+
+    @property
     def containers_dir(self):
         return os.path.join(self.state_dir, 'node-containers')
 
@@ -638,7 +671,8 @@ class Sandbox(object):
         return [containers.NodeContainer(self.containers_dir, host, address,
                                          spec, self.state_dir)
                 for host, address, spec in queens.nodes(
-                    stack, self.info.get('queens_computes', 1))]
+                    stack, self.info.get('queens_computes', 1),
+                    self.node_net)]
 
     def _start_node_containers(self):
         nodes = self.node_containers()
@@ -662,6 +696,8 @@ class Sandbox(object):
         # it; the kernel's cleanup takes ~2 s a node, so all at once.
         for node in nodes:
             node.stop()
+        for node in nodes:
+            node.wait_gone()
         return [n.hostname for n in nodes]
 
     def reset_node_containers(self):
@@ -834,6 +870,11 @@ class Sandbox(object):
             ok = self._alive(name) and check()
             rows.append((label, 'up' if ok else 'down',
                          where if ok else 'log: %s' % self._log(name)))
+        for node in self.node_containers():
+            ok = node.alive() and containers.ssh_ready(node.address)
+            rows.append(('node %s' % node.hostname, 'up' if ok else 'down',
+                         'ssh %s@%s' % (containers.NODE_USER, node.address)
+                         if ok else 'log: %s' % node.log))
         stack_state = 'unknown'
         if rows[1][1] == 'up':
             try:

@@ -25,6 +25,7 @@ from osc_lib.command import command
 from osc_lib import exceptions
 
 from tripleo_ffu.ansible import check
+from tripleo_ffu.ansible import inputs
 from tripleo_ffu import paths
 from tripleo_ffu.v1 import environment
 from tripleo_ffu.workflows import follow
@@ -241,8 +242,10 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             '--static-inventory', metavar='<path>',
             help='Inventory to use as-is instead of the generated one.')
         parser.add_argument(
-            '--ssh-user', default=DEFAULT_SSH_USER,
-            help='User Ansible connects as (default %s).' % DEFAULT_SSH_USER)
+            '--ssh-user', metavar='<user>',
+            help='User Ansible connects as, over the one the inventory '
+                 'names (written at prepare, %s unless prepare was given '
+                 'another).' % DEFAULT_SSH_USER)
         parser.add_argument(
             '--playbook', default=paths.DEFAULT_PLAYBOOK,
             help='Playbook of the downloaded config to run (default %s).'
@@ -272,8 +275,20 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             # OSC's default verbosity is 1; Ansible's default is 0.
             'verbosity': max(self.app.options.verbose_level - 1, 0),
             'timeout': parsed_args.timeout}
-        if parsed_args.extra_vars:
-            workflow_input['extra_vars'] = parsed_args.extra_vars
+        try:
+            if parsed_args.extra_vars:
+                workflow_input['extra_vars'] = inputs.parse_extra_vars(
+                    parsed_args.extra_vars)
+            # Where this CLI can read the inventory (the executor's host),
+            # an empty --limit is refused before anything starts; the run
+            # action checks it again for other clients.
+            inventory = inventory or os.path.join(paths.config_dir(
+                parsed_args.work_dir, parsed_args.stack),
+                paths.INVENTORY_FILE)
+            if parsed_args.limit and os.access(inventory, os.R_OK):
+                inputs.check_limit(inventory, parsed_args.limit)
+        except inputs.InputError as e:
+            raise exceptions.CommandError('%s; nothing was started.' % e)
         return workflow_input
 
     def events_path(self, parsed_args, execution_id):

@@ -793,7 +793,15 @@ class Sandbox(object):
             return
         deadline = time.monotonic() + STACK_TIMEOUT
         while time.monotonic() < deadline:
-            stack = heat.stacks.get(name)
+            try:
+                stack = heat.stacks.get(name)
+            except exc.HTTPException as e:
+                # Under the load of a large create the API's call to the
+                # engine can time out; the create goes on: poll again.
+                if e.code < 500:
+                    raise
+                time.sleep(2)
+                continue
             if not stack.stack_status.endswith('IN_PROGRESS'):
                 break
             time.sleep(1)
@@ -901,6 +909,11 @@ deferred_auth_method = password
 auth_encryption_key = {key}
 convergence_engine = true
 max_resources_per_stack = -1
+# Nested stacks are created by RPC calls from the engine to itself; with
+# many nodes the default pool (64 threads) fills with callers waiting for
+# replies that no free thread can give, and every call times out.
+executor_thread_pool_size = 1024
+rpc_response_timeout = 300
 # A real Queens overcloud's create request is ~1.6 MB (Heat's default
 # limit is 1 MiB); a real undercloud raises it too.
 max_json_body_size = 4194304

@@ -275,13 +275,17 @@ class TestAnsibleAction(base.TestCase):
         result = self._action(inventory_file='/no/inv.yaml').run(context())
         self.assertIn('/no/inv.yaml does not exist', result.error)
 
-    def test_bad_inputs_refused_before_ansible(self):
+    def _config_with_host_h(self):
+        """A config dir with the default playbook and one host, h."""
         os.makedirs(self.config_dir)
         open(os.path.join(self.config_dir, paths.DEFAULT_PLAYBOOK),
              'w').close()
         with open(os.path.join(self.config_dir, paths.INVENTORY_FILE),
                   'w') as f:
             f.write('all:\n  hosts:\n    h: {}\n')
+
+    def test_bad_inputs_refused_before_ansible(self):
+        self._config_with_host_h()
         run = self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.ansible.runner.run_playbook')).mock
         result = self._action(extra_vars='{bad json').run(context())
@@ -294,12 +298,7 @@ class TestAnsibleAction(base.TestCase):
         run.assert_not_called()
 
     def test_result_shapes(self):
-        os.makedirs(self.config_dir)
-        open(os.path.join(self.config_dir, paths.DEFAULT_PLAYBOOK),
-             'w').close()
-        with open(os.path.join(self.config_dir, paths.INVENTORY_FILE),
-                  'w') as f:
-            f.write('all:\n  hosts:\n    h: {}\n')
+        self._config_with_host_h()
         base_result = {'rc': 0, 'timed_out': False, 'recap': {'h': {}},
                        'failures': [], 'log_path': '/l',
                        'command_script': '/c.sh', 'tasks_run': 3,

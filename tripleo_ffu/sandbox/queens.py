@@ -275,7 +275,8 @@ def generated_parameters(templates_dir, stack):
     the undercloud registry, as the container image prepare step writes.
     """
     params = {}
-    for name, spec in sorted(_template_parameters(templates_dir).items()):
+    found = _template_parameters(templates_dir)
+    for name, spec in sorted(found.items()):
         if 'default' in spec:
             continue
         if name in NOT_GENERATED or spec.get('type', 'string') != 'string':
@@ -289,7 +290,7 @@ def generated_parameters(templates_dir, stack):
             image = re.sub(r'(?<!^)([A-Z])', r'-\1', name[6:-5]).lower()
             params[name] = ('192.168.24.1:8787/tripleoqueens/centos-binary-'
                             '%s:current-tripleo' % image)
-    keys = _template_parameters(templates_dir).get('KeystoneFernetKeys')
+    keys = found.get('KeystoneFernetKeys')
     if keys is not None and 'default' not in keys:
         params['KeystoneFernetKeys'] = {
             '/etc/keystone/fernet-keys/%d' % i: {'content': _secret(

@@ -26,10 +26,24 @@ HYGIENE_REPORT = 'task-hygiene.yaml'
 # What the Ansible runtime could not load, written by prepare.
 CHECK_REPORT = 'ansible-check.yaml'
 COMMAND_SCRIPT = 'ansible-playbook-command.sh'
+# Mistral's bound on a waiting task is the action's own bound plus this
+# grace (the workbook's "timeout * 60 + 300"), so that the action can
+# stop Ansible and report before Mistral gives up on it.
+ACTION_GRACE_S = 300
 
 
 def default_work_dir():
     return os.environ.get(WORK_DIR_ENV) or DEFAULT_WORK_DIR
+
+
+def resolve_work_dir(work_dir=None):
+    """The work dir an action uses: its input, else the executor's own.
+
+    Resolved where the action runs, so the CLI, a UI starting the
+    workflows with their defaults and the sandbox all use the directory
+    the executor was set up with.
+    """
+    return work_dir or default_work_dir()
 
 
 def config_dir(work_dir, stack):

@@ -11,6 +11,7 @@
 # under the License.
 
 import os
+import subprocess
 import types
 from unittest import mock
 
@@ -22,8 +23,10 @@ from tests.unit import base
 from tripleo_ffu.actions import ansible as ansible_action
 from tripleo_ffu.actions import clients
 from tripleo_ffu.actions import config as config_action
+from tripleo_ffu.actions import lock as lock_action
 from tripleo_ffu.actions import notify
 from tripleo_ffu.actions import stack as stack_action
+from tripleo_ffu import locks
 from tripleo_ffu import paths
 
 
@@ -297,25 +300,33 @@ class TestAnsibleAction(base.TestCase):
                       result.error)
         run.assert_not_called()
 
-    def test_result_shapes(self):
-        self._config_with_host_h()
+    def _mock_runner(self, **result):
+        """Patch the runner: start records its args, wait returns result."""
         base_result = {'rc': 0, 'timed_out': False, 'recap': {'h': {}},
                        'failures': [], 'log_path': '/l',
                        'command_script': '/c.sh', 'tasks_run': 3,
-                       'error_line': None}
-        run = self.useFixture(fixtures.MockPatch(
-            'tripleo_ffu.ansible.runner.run_playbook',
-            return_value=dict(base_result))).mock
+                       'error_line': None, 'last_task': None}
+        start = self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.ansible.runner.start_playbook',
+            return_value={'proc': mock.Mock(pid=os.getpid())})).mock
+        wait = self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.ansible.runner.wait_playbook',
+            return_value=dict(base_result, **result))).mock
+        return start, wait, base_result
+
+    def test_result_shapes(self):
+        self._config_with_host_h()
+        start, wait, base_result = self._mock_runner()
         result = self._action(limit_hosts='h', timeout=2).run(context())
         self.assertEqual('SUCCESS', result['status'])
-        config_dir, argv, events_file, timeout_s = run.call_args[0]
+        config_dir, argv, events_file = start.call_args[0]
         self.assertEqual(self.config_dir, config_dir)
         self.assertIn('--limit', argv)
         self.assertEqual(paths.events_file(self.work_dir, 'oc', 'exec-1'),
                          events_file)
-        self.assertEqual(120, timeout_s)
+        self.assertEqual(120, wait.call_args[0][1])
 
-        run.return_value = dict(base_result, rc=2, failures=[
+        wait.return_value = dict(base_result, rc=2, failures=[
             {'host': 'h', 'task': 't', 'unreachable': False,
              'message': 'm'}])
         result = self._action().run(context())
@@ -325,7 +336,7 @@ class TestAnsibleAction(base.TestCase):
         self.assertIn('by hand: /c.sh', result['message'])
 
         # Stopped without a failed task: Ansible's own first error line.
-        run.return_value = dict(
+        wait.return_value = dict(
             base_result, rc=4,
             error_line="ERROR! couldn't resolve module/action 'mysql_db'")
         result = self._action().run(context())
@@ -333,9 +344,47 @@ class TestAnsibleAction(base.TestCase):
                       "a failed task: ERROR! couldn't resolve module/action "
                       "'mysql_db'; see /l", result['message'])
 
-        run.return_value = dict(base_result, rc=-15, timed_out=True)
+        wait.return_value = dict(base_result, rc=-15, timed_out=True,
+                                 last_task={'task': 'Stop nova',
+                                            'release': 'ocata', 'step': 2})
         result = self._action(timeout=3).run(context())
-        self.assertIn('stopped after 3 minutes', result['message'])
+        self.assertIn('stopped after 3 minutes (timeout) during task "Stop '
+                      'nova" (release ocata, step 2): the nodes may be in '
+                      'the middle of that step', result['message'])
+
+    def test_ansible_record_kept_after_the_run(self):
+        self._config_with_host_h()
+        self._mock_runner(rc=2)
+        self._action(limit_hosts='h').run(context())
+        record = locks.read(locks.ansible_lock_path(self.work_dir, 'oc'))
+        self.assertEqual(
+            {'running': False, 'status': 'FAILED', 'rc': 2,
+             'execution_id': 'exec-1', 'limit': 'h',
+             'playbook': paths.DEFAULT_PLAYBOOK, 'pid': os.getpid()},
+            {k: record[k] for k in ('running', 'status', 'rc',
+                                    'execution_id', 'limit', 'playbook',
+                                    'pid')})
+
+    def test_refuses_while_an_ansible_run_of_the_stack_lives(self):
+        self._config_with_host_h()
+        start, _, _ = self._mock_runner()
+        path = locks.ansible_lock_path(self.work_dir, 'oc')
+        os.makedirs(os.path.dirname(path))
+        # This very process stands for the live ansible-playbook.
+        locks.write(path, dict(locks.this_process(), running=True,
+                               execution_id='other', playbook='p.yaml',
+                               started_at='t0'))
+        result = self._action().run(context())
+        self.assertIn('ansible-playbook (pid %d, started t0 by execution '
+                      'other, playbook p.yaml) is still running on the '
+                      'nodes of stack oc' % os.getpid(), result.error)
+        start.assert_not_called()
+        # Once that process is gone, it runs.
+        ended = subprocess.Popen(['true'])
+        ended.wait()
+        locks.write(path, dict(locks.process_identity(ended.pid),
+                               running=True))
+        self.assertEqual('SUCCESS', self._action().run(context())['status'])
 
 
 class TestNotify(base.TestCase):
@@ -360,3 +409,96 @@ class TestNotify(base.TestCase):
         result = notify.NotifyAction('t', 'SUCCESS', 'm').run(context())
         self.assertFalse(result['sent'])
         self.assertIn('Zaqar', result['reason'])
+
+
+class TestStepLock(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.work_dir = self.useFixture(fixtures.TempDir()).path
+        self.states = {}
+        mistral = mock.Mock()
+        mistral.executions.get.side_effect = self._get
+        self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.actions.clients.mistral_client',
+            return_value=mistral))
+
+    def _get(self, execution_id):
+        if execution_id not in self.states:
+            raise Exception('Execution not found [id=%s]' % execution_id)
+        return types.SimpleNamespace(state=self.states[execution_id])
+
+    def _lock(self, execution_id, step='run', work_dir=None):
+        return lock_action.StepLockAction(
+            'oc', step, work_dir or self.work_dir).run(
+                context(execution_id=execution_id))
+
+    def test_one_step_per_stack(self):
+        taken = self._lock('a', 'prepare')
+        self.assertEqual({'work_dir': self.work_dir, 'taken_over': None,
+                          'lock': locks.step_lock_path(self.work_dir, 'oc')},
+                         taken)
+        self.states['a'] = 'RUNNING'
+        refused = self._lock('b')
+        self.assertIn('Not starting run: stack oc is held by prepare '
+                      'execution a (RUNNING since ', refused.error)
+        self.assertIn('"openstack overcloud ffwd-upgrade status a '
+                      '--follow"', refused.error)
+        # Another stack is not held.
+        self.assertNotIsInstance(lock_action.StepLockAction(
+            'other', 'run', self.work_dir).run(context(execution_id='b')),
+            mistral_actions.Result)
+        # Released by its holder only.
+        lock_action.StepUnlockAction('oc', self.work_dir).run(
+            context(execution_id='b'))
+        self.assertIsInstance(self._lock('b'), mistral_actions.Result)
+        lock_action.StepUnlockAction('oc', self.work_dir).run(
+            context(execution_id='a'))
+        self.assertEqual('b', self._lock('b')['lock'] and locks.read(
+            locks.step_lock_path(self.work_dir, 'oc'))['execution_id'])
+
+    def test_stale_lock_taken_over(self):
+        self._lock('a')
+        self.states['a'] = 'ERROR'
+        self.assertEqual('ERROR', self._lock('b')['taken_over']['state'])
+        # Deleted from Mistral: stale too.
+        self.assertEqual('gone from Mistral',
+                         self._lock('c')['taken_over']['state'])
+
+    def test_holder_whose_executor_died_is_named(self):
+        self._lock('a')
+        path = locks.step_lock_path(self.work_dir, 'oc')
+        ended = subprocess.Popen(['true'])
+        ended.wait()
+        locks.write(path, dict(locks.read(path),
+                               executor=locks.process_identity(ended.pid)))
+        self.states['a'] = 'RUNNING'
+        refused = self._lock('b')
+        self.assertIn('Its Mistral executor (pid %d) has stopped since'
+                      % ended.pid, refused.error)
+        self.assertIn('"openstack workflow execution update a --state '
+                      'ERROR"', refused.error)
+
+    def test_live_ansible_blocks_every_step(self):
+        path = locks.ansible_lock_path(self.work_dir, 'oc')
+        os.makedirs(os.path.dirname(path))
+        locks.write(path, dict(locks.this_process(), running=True,
+                               execution_id='old', playbook='p.yaml'))
+        refused = self._lock('b', 'prepare')
+        self.assertIn('Not starting prepare: ansible-playbook (pid %d'
+                      % os.getpid(), refused.error)
+
+    def test_work_dir_resolved_on_the_executor(self):
+        self.useFixture(fixtures.EnvironmentVariable(paths.WORK_DIR_ENV,
+                                                     self.work_dir))
+        self.assertEqual(self.work_dir,
+                         lock_action.StepLockAction('oc', 'run').run(
+                             context(execution_id='a'))['work_dir'])
+
+    def test_unsure_means_refused(self):
+        clients.mistral_client.side_effect = clients.ClientError(
+            'no workflowv2 endpoint')
+        refused = self._lock('a')
+        self.assertIn('Not starting run: could not check that no other '
+                      'ffwd-upgrade step runs on stack oc (ClientError: no '
+                      'workflowv2 endpoint)', refused.error)

@@ -62,7 +62,8 @@ class TestOptions(CommandTestCase):
             self.assertEqual('overcloud', args.stack)
             self.assertFalse(args.yes)
             self.assertEqual(240, args.timeout)
-            self.assertEqual('/var/lib/mistral', args.work_dir)
+            # None: the executor resolves it (its own environment).
+            self.assertIsNone(args.work_dir)
 
     def test_env_vars(self):
         self.useFixture(fixtures.EnvironmentVariable('OVERCLOUD_STACK_NAME',

@@ -12,11 +12,13 @@
 
 import json
 import os
+import subprocess
 import types
 
 import fixtures
 
 from tests.unit import base
+from tripleo_ffu import locks
 from tripleo_ffu.workflows import follow
 
 
@@ -33,10 +35,16 @@ class FakeMistral(object):
         self.index = -1
         self.on_poll = on_poll
         self.executions = types.SimpleNamespace(
-            get=self._get, create=self._create, list=self._list,
+            _get=self._get_fields, create=self._create, list=self._list,
             http_client=types.SimpleNamespace(base_url='http://m:8989/v2'))
         self.tasks = types.SimpleNamespace(list=self._tasks)
         self.created = []
+
+    def _get_fields(self, url):
+        # What the follower reads: never the input.
+        path, fields = url.split('?fields=')
+        assert 'input' not in fields.split(','), fields
+        return self._get(path.rsplit('/', 1)[-1])
 
     def _get(self, execution_id):
         self.index = min(self.index + 1, len(self.polls) - 1)
@@ -118,9 +126,21 @@ class TestFollower(base.TestCase):
             ('RUNNING', [task('a', 'run_playbook', 'RUNNING')], {}, None)])
         e = self.assertRaises(follow.FollowTimeout,
                               self._follower(mistral).follow, 'e1', 120)
-        self.assertIn('still running: run_playbook', str(e))
+        self.assertIn('Mistral still shows it RUNNING (task: run_playbook). '
+                      'Its action may still be working.', str(e))
         self.assertIn('ffwd-upgrade status e1 --follow', str(e))
         self.assertEqual(120, self.clock.now)
+        # Read once more at the deadline before giving up.
+        self.assertEqual(['[run_playbook] RUNNING'], self.lines)
+
+    def test_execution_that_ended_at_the_deadline_is_not_a_timeout(self):
+        mistral = FakeMistral([
+            ('RUNNING', [task('a', 'run_playbook', 'RUNNING')], {}, None),
+            ('RUNNING', [task('a', 'run_playbook', 'RUNNING')], {}, None),
+            ('SUCCESS', [task('a', 'run_playbook', 'SUCCESS')],
+             {'message': 'done'}, None)])
+        output = self._follower(mistral).follow('e1', 1)
+        self.assertEqual('done', output['message'])
 
     def test_unreachable_names_the_endpoint(self):
         class ConnectFailure(Exception):
@@ -130,10 +150,28 @@ class TestFollower(base.TestCase):
 
         def refuse(*args, **kwargs):
             raise ConnectFailure('refused')
-        mistral.executions.get = refuse
+        mistral.executions._get = refuse
         e = self.assertRaises(follow.MistralUnreachable,
                               self._follower(mistral).follow, 'e1', 60)
         self.assertIn('http://m:8989/v2', str(e))
+        self.assertIn('Execution e1 had not ended when Mistral stopped '
+                      'answering. Whether its action still runs cannot be '
+                      'seen from here', str(e))
+
+        # With the executor's records readable, they say what runs.
+        work_dir = self.useFixture(fixtures.TempDir()).path
+        path = locks.ansible_lock_path(work_dir, 'oc')
+        os.makedirs(os.path.dirname(path))
+        locks.write(path, dict(locks.this_process(), running=True,
+                               execution_id='e1', playbook='p.yaml',
+                               started_at='t0'))
+        follower = self._follower(mistral)
+        follower.stack, follower.work_dir = 'oc', work_dir
+        e = self.assertRaises(follow.MistralUnreachable, follower.follow,
+                              'e1', 60)
+        self.assertIn('ansible-playbook (pid %d, playbook p.yaml, execution '
+                      'e1) is still running on the nodes, started t0.'
+                      % os.getpid(), str(e))
 
     def test_ctrl_c_propagates(self):
         mistral = FakeMistral([('RUNNING', [], {}, None)])
@@ -166,6 +204,77 @@ class TestFollower(base.TestCase):
                           '  FAILED: c0 | sync | x',
                           '[run_playbook] SUCCESS',
                           '[report_failure] SUCCESS'], self.lines)
+
+
+class TestExecutorRecords(base.TestCase):
+    """What the follower learns from the lock task and the lock files."""
+
+    def setUp(self):
+        super().setUp()
+        self.lines = []
+        self.clock = base.FakeClock()
+        self.work_dir = self.useFixture(fixtures.TempDir()).path
+        os.makedirs(locks.locks_dir(self.work_dir))
+
+    def _mistral(self, polls, lock_result):
+        mistral = FakeMistral(polls)
+        mistral.tasks.get = lambda task_id: types.SimpleNamespace(
+            result=json.dumps(lock_result))
+        return mistral
+
+    def _follow(self, mistral, execution_id='e1'):
+        follower = follow.Follower(
+            mistral, self.lines.append, poll_interval=1, clock=self.clock,
+            sleep=self.clock.sleep, stack='oc',
+            events_for=lambda work_dir: os.path.join(work_dir, 'events'))
+        return follower, follower.follow(execution_id, 60)
+
+    def test_events_found_where_the_executor_resolved_the_work_dir(self):
+        with open(os.path.join(self.work_dir, 'events'), 'w') as f:
+            f.write(json.dumps({'event': 'playbook_on_play_start',
+                                'event_data': {'play': 'p'}}) + '\n')
+        mistral = self._mistral([
+            ('RUNNING', [task('l', 'lock_stack', 'SUCCESS')], {}, None),
+            ('SUCCESS', [task('l', 'lock_stack', 'SUCCESS')], {}, None)],
+            {'work_dir': self.work_dir, 'taken_over': {
+                'step': 'run', 'execution_id': 'e0', 'state': 'ERROR'}})
+        follower, _ = self._follow(mistral)
+        self.assertEqual(self.work_dir, follower.work_dir)
+        self.assertEqual(['[lock_stack] SUCCESS',
+                          '  took over the lock of run execution e0 (ERROR)',
+                          'PLAY [p]'], self.lines)
+
+    def test_running_execution_whose_executor_died_is_not_followed(self):
+        ended = subprocess.Popen(['true'])
+        ended.wait()
+        locks.write(locks.step_lock_path(self.work_dir, 'oc'),
+                    {'execution_id': 'e1', 'step': 'run',
+                     'executor': locks.process_identity(ended.pid)})
+        with open(os.path.join(self.work_dir, 'events'), 'w') as f:
+            for event, data in (
+                    ('playbook_on_task_start', {'task': 'Stop nova'}),
+                    ('runner_on_ok', {'host': 'c0', 'task': 'Stop nova',
+                                      'release': 'ocata', 'step': 2})):
+                f.write(json.dumps({'event': event,
+                                    'event_data': data}) + '\n')
+        locks.write(locks.ansible_lock_path(self.work_dir, 'oc'), dict(
+            locks.process_identity(ended.pid), running=True,
+            execution_id='e1', playbook='p.yaml',
+            events_file=os.path.join(self.work_dir, 'events')))
+        mistral = self._mistral(
+            [('RUNNING', [task('l', 'lock_stack', 'SUCCESS'),
+                          task('r', 'run_playbook', 'RUNNING')], {}, None)],
+            {'work_dir': self.work_dir})
+        e = self.assertRaises(follow.ExecutionOrphaned, self._follow,
+                              mistral)
+        self.assertIn('Execution e1 still shows RUNNING in Mistral, but the '
+                      'Mistral executor that ran it has stopped, so its '
+                      'task run_playbook can no longer end', str(e))
+        self.assertIn('ansible-playbook (pid %d, playbook p.yaml, execution '
+                      'e1) was stopped before its end during task "Stop '
+                      'nova" (release ocata, step 2), with its Mistral '
+                      'executor: the nodes may be in the middle of that '
+                      'step.' % ended.pid, str(e))
 
 
 class TestStart(base.TestCase):

@@ -87,6 +87,42 @@ class TestWorkbook(base.TestCase):
 
     def test_failures_end_in_error(self):
         for workflow in self.data['workflows'].values():
-            report = workflow['tasks']['report_failure']
+            tasks = workflow['tasks']
+            self.assertEqual('unlock_after_failure',
+                             tasks['report_failure']['on-complete'])
             self.assertEqual(['fail(msg=<% $.message %>)'],
-                             report['on-complete'])
+                             tasks['unlock_after_failure']['on-complete'])
+
+    def test_every_step_takes_the_stack_lock_first_and_gives_it_back(self):
+        for name, workflow in self.data['workflows'].items():
+            tasks = workflow['tasks']
+            lock = tasks['lock_stack']
+            self.assertEqual('tripleo_ffu.step_lock', lock['action'])
+            self.assertEqual(name, lock['input']['step'])
+            self.assertEqual('report_failure', lock['on-error'])
+            # Mistral starts the tasks nothing points at: only the lock.
+            targets = set()
+            for task in tasks.values():
+                for key in ('on-success', 'on-error', 'on-complete'):
+                    value = task.get(key) or []
+                    for item in [value] if isinstance(value, str) else value:
+                        targets.add(list(item)[0] if isinstance(item, dict)
+                                    else item)
+            self.assertEqual({'lock_stack'}, set(tasks) - targets, name)
+            self.assertEqual('unlock_stack',
+                             tasks['report_success']['on-complete'])
+            for unlock in ('unlock_stack', 'unlock_after_failure'):
+                self.assertEqual('tripleo_ffu.step_unlock',
+                                 tasks[unlock]['action'])
+
+    def test_task_bounds_use_the_contracts_grace(self):
+        from tripleo_ffu import paths
+        bound = '<%% $.timeout * 60 + %d %%>' % paths.ACTION_GRACE_S
+        for workflow in self.data['workflows'].values():
+            for task in workflow['tasks'].values():
+                if 'timeout' in task:
+                    self.assertEqual(bound, task['timeout'])
+
+    def test_work_dir_is_resolved_on_the_executor(self):
+        for workflow in self.data['workflows'].values():
+            self.assertIn({'work_dir': None}, workflow['input'])

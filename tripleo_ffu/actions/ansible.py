@@ -16,10 +16,12 @@ import os
 
 from mistral_lib import actions
 
+from tripleo_ffu.actions import lock
 from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import events
 from tripleo_ffu.ansible import inputs
 from tripleo_ffu.ansible import runner
+from tripleo_ffu import locks
 from tripleo_ffu import paths
 
 
@@ -30,7 +32,7 @@ class AnsiblePlaybookAction(actions.Action):
     <workflow execution id>), where the CLI follows it.
     """
 
-    def __init__(self, stack, work_dir=paths.DEFAULT_WORK_DIR,
+    def __init__(self, stack, work_dir=None,
                  playbook=paths.DEFAULT_PLAYBOOK, inventory_file=None,
                  node_user=None, tags=None, skip_tags=None,
                  limit_hosts=None, verbosity=0, extra_vars=None,
@@ -52,7 +54,7 @@ class AnsiblePlaybookAction(actions.Action):
         if not os.path.isdir(config_dir):
             return ('No downloaded config for stack %s in %s: run '
                     '"openstack overcloud ffwd-upgrade prepare" first'
-                    % (self.stack, self.work_dir))
+                    % (self.stack, os.path.dirname(config_dir)))
         playbook = os.path.join(config_dir, self.playbook)
         if not os.path.isfile(playbook):
             choices = sorted(n for n in os.listdir(config_dir)
@@ -80,13 +82,13 @@ class AnsiblePlaybookAction(actions.Action):
                                                    paths.INVENTORY_FILE)
 
     def run(self, context):
-        config_dir = paths.config_dir(self.work_dir, self.stack)
+        work_dir = paths.resolve_work_dir(self.work_dir)
+        config_dir = paths.config_dir(work_dir, self.stack)
         problem = self._check_inputs(config_dir)
         if problem:
             return actions.Result(error=problem)
         execution_id = context.execution.workflow_execution_id or 'manual'
-        events_file = paths.events_file(self.work_dir, self.stack,
-                                        execution_id)
+        events_file = paths.events_file(work_dir, self.stack, execution_id)
         try:
             argv = runner.build_command(
                 runner.find_ansible_playbook(), self.playbook,
@@ -95,28 +97,56 @@ class AnsiblePlaybookAction(actions.Action):
                 self.node_user)
         except runner.PlaybookError as e:
             return actions.Result(error=str(e))
-        result = runner.run_playbook(config_dir, argv, events_file,
-                                     float(self.timeout) * 60)
+        lock_path = locks.ansible_lock_path(work_dir, self.stack)
+        with locks.guard(work_dir, self.stack):
+            previous = locks.read(lock_path)
+            if (previous and previous.get('running') and
+                    locks.group_alive(previous)):
+                return actions.Result(error='Not running %s: %s' % (
+                    self.playbook, lock.ansible_problem(previous,
+                                                        self.stack)))
+            started = runner.start_playbook(config_dir, argv, events_file)
+            record = dict(locks.process_identity(started['proc'].pid),
+                          running=True, execution_id=execution_id,
+                          playbook=self.playbook, limit=self.limit_hosts,
+                          events_file=events_file, started_at=locks.now())
+            locks.write(lock_path, record)
+        result = runner.wait_playbook(started, float(self.timeout) * 60)
+        self._describe(result)
+        with locks.guard(work_dir, self.stack):
+            # Kept after the end: the outcome survives a Mistral that
+            # lost the action's result.
+            locks.write(lock_path, dict(
+                record, running=False, ended_at=locks.now(),
+                rc=result['rc'], status=result['status'],
+                message=result['message'], recap=result['recap']))
+        return result
+
+    def _describe(self, result):
+        """Add the status and the operator's message to `result`."""
         if result['rc'] == 0:
             result['status'] = 'SUCCESS'
             result['message'] = 'Playbook %s succeeded on %d host(s).' % (
                 self.playbook, len(result['recap']))
-        elif result['timed_out']:
-            result['status'] = 'FAILED'
+            return
+        result['status'] = 'FAILED'
+        if result['timed_out']:
+            where = (' during %s' % events.describe_task(result['last_task'])
+                     if result['last_task'] else '')
             result['message'] = (
-                'Playbook %s was stopped after %s minutes (timeout); '
-                'log: %s' % (self.playbook, self.timeout,
-                             result['log_path']))
-        else:
-            result['status'] = 'FAILED'
-            result['message'] = (
-                'Playbook %s failed (rc %s): %s. Fix the cause, then run '
-                'the step again ("openstack overcloud ffwd-upgrade run", or '
-                'by hand: %s)' % (
-                    self.playbook, result['rc'],
-                    events.failure_sentence(result['failures'],
-                                            result['log_path'],
-                                            result['error_line'],
-                                            result['tasks_run']),
-                    result['command_script']))
-        return result
+                'Playbook %s was stopped after %s minutes (timeout)%s: the '
+                'nodes may be in the middle of that step, with services '
+                'stopped. Check them, then run the step again with a '
+                'longer --timeout. Log: %s' % (
+                    self.playbook, self.timeout, where, result['log_path']))
+            return
+        result['message'] = (
+            'Playbook %s failed (rc %s): %s. Fix the cause, then run '
+            'the step again ("openstack overcloud ffwd-upgrade run", or '
+            'by hand: %s)' % (
+                self.playbook, result['rc'],
+                events.failure_sentence(result['failures'],
+                                        result['log_path'],
+                                        result['error_line'],
+                                        result['tasks_run']),
+                result['command_script']))

@@ -78,3 +78,13 @@ def heat_client(context, heat_url=None):
 
     url, token = service_endpoint(context, 'orchestration', heat_url)
     return heat.Client('1', endpoint=url, token=token)
+
+
+def mistral_client(context, mistral_url=None):
+    """Mistral's own API, to see the other executions of a stack."""
+    from mistralclient.api.v2 import client as mistral
+
+    url, token = service_endpoint(context, 'workflowv2', mistral_url)
+    if token == NOAUTH_TOKEN:
+        return mistral.Client(mistral_url=url)
+    return mistral.Client(mistral_url=url, auth_token=token)

@@ -31,11 +31,11 @@ MAX_REPORTED_TASKS = 50
 class DownloadConfigAction(actions.Action):
     """Write playbooks, per-role tasks and the inventory of a stack."""
 
-    def __init__(self, stack, work_dir=paths.DEFAULT_WORK_DIR,
+    def __init__(self, stack, work_dir=None,
                  node_user='heat-admin', heat_url=None):
         super().__init__()
         self.stack = stack
-        self.work_dir = work_dir
+        self.work_dir = paths.resolve_work_dir(work_dir)
         self.node_user = node_user
         self.heat_url = heat_url
 

@@ -61,6 +61,29 @@ def tasks_started(events):
     return sum(1 for e in events if e.get('event') == 'playbook_on_task_start')
 
 
+def last_task(events):
+    """{task, release, step} of the last task started, or None.
+
+    Release and step come from the last host result that carried them:
+    the task-start event has no host, so no loop variables.
+    """
+    task, where = None, {}
+    for event in events:
+        data = event.get('event_data') or {}
+        if event.get('event') == 'playbook_on_task_start':
+            task = data.get('task')
+        elif data.get('release') not in (None, ''):
+            where = {k: data.get(k) for k in ('release', 'step')}
+    if task is None:
+        return None
+    return dict(where, task=task)
+
+
+def describe_task(task):
+    """'task "X" (release pike, step 3)' for a last_task() result."""
+    return 'task "%s"%s' % (task.get('task'), _where(task))
+
+
 def first_error_line(output):
     """Ansible's first error line (`ERROR! ...` or `[ERROR]: ...`)."""
     for line in output.splitlines():

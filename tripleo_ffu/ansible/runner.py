@@ -123,12 +123,19 @@ def write_command_script(config_dir, argv, env):
     return path
 
 
-def run_playbook(config_dir, argv, events_file, timeout_s):
-    """Run `argv` in `config_dir`; return a bounded result dict.
+def _die_with_parent():
+    """preexec_fn: SIGTERM us when the thread that started us dies."""
+    import ctypes
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig,
+                                            signal.SIGTERM)
 
-    The result has rc, timed_out, recap, failures (at most
-    events.MAX_FAILURES), log_path, events_file and command_script; never
-    the log itself, which may be huge.
+
+def start_playbook(config_dir, argv, events_file):
+    """Start `argv` under the supervisor; return the run to wait for.
+
+    The supervisor leads a new session holding ansible-playbook and its
+    forks, and stops them all if the caller (the Mistral executor) dies.
     """
     log_path = os.path.join(config_dir, 'ansible.log')
     cfg = write_ansible_cfg(config_dir, log_path)
@@ -138,38 +145,61 @@ def run_playbook(config_dir, argv, events_file, timeout_s):
     env.update(ANSIBLE_CONFIG=cfg, TRIPLEO_FFU_EVENTS_FILE=events_file,
                ANSIBLE_FORCE_COLOR='0')
     script = write_command_script(config_dir, argv, env)
-    os.makedirs(os.path.dirname(events_file), exist_ok=True)
+    os.makedirs(os.path.dirname(events_file), mode=0o700, exist_ok=True)
 
     stdout_log = os.path.join(config_dir, 'ansible-stdout.log')
-    with open(stdout_log, 'ab') as out:
+    out = open(stdout_log, 'ab')
+    try:
         os.fchmod(out.fileno(), 0o600)
         started_at = out.tell()
-        proc = subprocess.Popen(argv, cwd=config_dir, stdout=out,
-                                stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL,
-                                env=dict(os.environ, **env),
-                                start_new_session=True)
-        timed_out = False
-        try:
-            proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        proc = subprocess.Popen(
+            [sys.executable, '-m', 'tripleo_ffu.ansible.supervise'] + argv,
+            cwd=config_dir, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, env=dict(os.environ, **env),
+            start_new_session=True, preexec_fn=_die_with_parent)
+    finally:
+        out.close()
+    return {'proc': proc, 'stdout_log': stdout_log,
+            'stdout_offset': started_at, 'log_path': log_path,
+            'events_file': events_file, 'command_script': script}
 
-    events, _ = events_mod.read_new_events(events_file, 0)
+
+def wait_playbook(run, timeout_s):
+    """Wait, bounded, for a started run; return a bounded result dict.
+
+    The result has rc, timed_out, recap, failures (at most
+    events.MAX_FAILURES), log_path, events_file and command_script; never
+    the log itself, which may be huge.
+    """
+    proc = run['proc']
+    timed_out = False
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    events, _ = events_mod.read_new_events(run['events_file'], 0)
     recap, failures = events_mod.summarize(events)
-    with open(stdout_log, 'rb') as f:
-        f.seek(started_at)
+    with open(run['stdout_log'], 'rb') as f:
+        f.seek(run['stdout_offset'])
         output = f.read().decode('utf-8', 'replace')
     return {'rc': proc.returncode, 'timed_out': timed_out, 'recap': recap,
             'failures': failures[:events_mod.MAX_FAILURES],
             'failure_count': len(failures),
             'tasks_run': events_mod.tasks_started(events),
+            'last_task': events_mod.last_task(events),
             'error_line': events_mod.first_error_line(output),
-            'log_path': log_path, 'events_file': events_file,
-            'command_script': script}
+            'log_path': run['log_path'], 'events_file': run['events_file'],
+            'command_script': run['command_script']}
+
+
+def run_playbook(config_dir, argv, events_file, timeout_s):
+    """Run `argv` in `config_dir` to its end (bounded); see wait_playbook."""
+    return wait_playbook(start_playbook(config_dir, argv, events_file),
+                         timeout_s)

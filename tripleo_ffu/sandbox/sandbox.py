@@ -447,6 +447,11 @@ class Sandbox(object):
             return
         self._check_port('Mistral', self.info['mistral_port'])
         env = dict(os.environ, TRIPLEO_FFU_ORCHESTRATION_URL=self.heat_url,
+                   # The lock action asks Mistral which executions run.
+                   TRIPLEO_FFU_WORKFLOWV2_URL=self.mistral_url,
+                   # Where a workflow started without a work_dir (a UI's
+                   # defaults) writes: inside the sandbox.
+                   TRIPLEO_FFU_WORK_DIR=self.work_dir,
                    # As the undercloud's mistral user has its SSH key: the
                    # key the sandbox's node containers accept.
                    ANSIBLE_PRIVATE_KEY_FILE=self.ssh_key,

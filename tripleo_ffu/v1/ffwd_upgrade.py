@@ -97,16 +97,18 @@ class FFWDUpgradeBase(command.Command):
             help='Bound on the whole wait, in minutes (default %d).'
                  % DEFAULT_TIMEOUT)
         parser.add_argument(
-            '--work-dir', default=paths.default_work_dir(),
+            '--work-dir', default=os.environ.get(paths.WORK_DIR_ENV),
             help='Work dir of the Mistral executor holding <stack>/ '
-                 '(default: $%s, else %s).' % (
-                     paths.WORK_DIR_ENV, paths.DEFAULT_WORK_DIR))
+                 '(default: $%s, else the executor\'s own: its $%s, else '
+                 '%s).' % (paths.WORK_DIR_ENV, paths.WORK_DIR_ENV,
+                           paths.DEFAULT_WORK_DIR))
         return parser
 
     def workflow_input(self, parsed_args):
         raise NotImplementedError()
 
-    def events_path(self, parsed_args, execution_id):
+    def events_for(self, parsed_args, execution_id):
+        """work_dir -> this run's events file; None: no Ansible events."""
         return None
 
     def _write(self, line):
@@ -128,8 +130,9 @@ class FFWDUpgradeBase(command.Command):
         self._write('Started %s (execution %s) on stack %s.' % (
             paths.workflow_name(self.step), execution.id, parsed_args.stack))
         output = follow_to_end(
-            mistral, execution.id, parsed_args.timeout * 60, self._write,
-            self.events_path(parsed_args, execution.id),
+            mistral, execution.id, follow_timeout(parsed_args.timeout),
+            self._write, parsed_args.stack, parsed_args.work_dir,
+            self.events_for(parsed_args, execution.id),
             self.app.options.verbose_level > 1)
         self.report(output)
         self._write('FFWD Upgrade %s on stack %s complete.' % (
@@ -146,10 +149,21 @@ def write_line(app, line):
     app.stdout.flush()
 
 
-def follow_to_end(mistral, execution_id, timeout_s, write, events_path,
-                  verbose):
+def follow_timeout(minutes):
+    """How long the CLI follows: the action's bound plus Mistral's grace.
+
+    The workflow lets its action run `minutes` and Mistral's task
+    timeout adds paths.ACTION_GRACE_S; giving up sooner would call an
+    execution still bounded by those "running".
+    """
+    return minutes * 60 + paths.ACTION_GRACE_S + 30
+
+
+def follow_to_end(mistral, execution_id, timeout_s, write, stack, work_dir,
+                  events_for, verbose):
     """Follow an execution; turn every way it can end badly into an error."""
-    follower = follow.Follower(mistral, write, events_path, verbose)
+    follower = follow.Follower(mistral, write, verbose=verbose, stack=stack,
+                               work_dir=work_dir, events_for=events_for)
     try:
         return follower.follow(execution_id, timeout_s)
     except KeyboardInterrupt:
@@ -188,7 +202,8 @@ class StackUpdateCommand(FFWDUpgradeBase):
         for path in env_paths:
             LOG.debug('environment file: %s', path)
         return {'stack': parsed_args.stack, 'environment': env,
-                'files': files, 'timeout': parsed_args.timeout}
+                'files': files, 'timeout': parsed_args.timeout,
+                'work_dir': parsed_args.work_dir}
 
 
 class FFWDUpgradePrepare(StackUpdateCommand):
@@ -206,8 +221,7 @@ class FFWDUpgradePrepare(StackUpdateCommand):
 
     def workflow_input(self, parsed_args):
         workflow_input = super().workflow_input(parsed_args)
-        workflow_input.update(work_dir=parsed_args.work_dir,
-                              node_user=parsed_args.ssh_user)
+        workflow_input.update(node_user=parsed_args.ssh_user)
         return workflow_input
 
     def report(self, output):
@@ -283,17 +297,17 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             # an empty --limit is refused before anything starts; the run
             # action checks it again for other clients.
             inventory = inventory or os.path.join(paths.config_dir(
-                parsed_args.work_dir, parsed_args.stack),
-                paths.INVENTORY_FILE)
+                paths.resolve_work_dir(parsed_args.work_dir),
+                parsed_args.stack), paths.INVENTORY_FILE)
             if parsed_args.limit and os.access(inventory, os.R_OK):
                 inputs.check_limit(inventory, parsed_args.limit)
         except inputs.InputError as e:
             raise exceptions.CommandError('%s; nothing was started.' % e)
         return workflow_input
 
-    def events_path(self, parsed_args, execution_id):
-        return paths.events_file(parsed_args.work_dir, parsed_args.stack,
-                                 execution_id)
+    def events_for(self, parsed_args, execution_id):
+        return lambda work_dir: paths.events_file(
+            work_dir, parsed_args.stack, execution_id)
 
     def report(self, output):
         super().report(output)
@@ -362,16 +376,17 @@ class FFWDUpgradeStatus(command.Lister):
         if parsed_args.follow and execution.state not in (
                 follow.FINAL_STATES):
             inputs = follow.execution_input(execution)
-            events = None
+            stack = inputs.get('stack', 'overcloud')
+            events_for = None
             if execution.workflow_name == paths.workflow_name('run'):
-                events = paths.events_file(
-                    inputs.get('work_dir', paths.default_work_dir()),
-                    inputs.get('stack', 'overcloud'), execution_id)
+                def events_for(work_dir):
+                    return paths.events_file(work_dir, stack, execution_id)
             try:
                 follow_to_end(mistral, execution_id,
-                              parsed_args.timeout * 60,
+                              follow_timeout(parsed_args.timeout),
                               lambda line: write_line(self.app, line),
-                              events, self.app.options.verbose_level > 1)
+                              stack, inputs.get('work_dir'), events_for,
+                              self.app.options.verbose_level > 1)
             finally:
                 execution = follow.call(mistral, mistral.executions.get,
                                         execution_id)

@@ -22,11 +22,17 @@ import time
 
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import paths
+from tripleo_ffu import records
 
 FINAL_STATES = ('SUCCESS', 'ERROR', 'CANCELLED')
 # Task states not worth a progress line (about to run, or waiting).
 QUIET_STATES = ('IDLE', 'WAITING')
 POLL_INTERVAL = 0.5
+# Every workflow's first task; its result names the executor's work dir.
+LOCK_TASK = 'lock_stack'
+# What a follower reads of an execution: never its input.
+EXECUTION_FIELDS = ('id', 'workflow_name', 'state', 'state_info', 'output',
+                    'created_at', 'updated_at')
 
 
 class FFUError(Exception):
@@ -49,6 +55,10 @@ class WorkflowFailed(FFUError):
 
 class FollowTimeout(FFUError):
     pass
+
+
+class ExecutionOrphaned(FFUError):
+    """Mistral shows the execution running; its executor has gone."""
 
 
 def _endpoint(mistral):
@@ -116,12 +126,28 @@ def execution_input(execution):
     return _json_dict(getattr(execution, 'input', None))
 
 
+def get_execution(mistral, execution_id):
+    """The execution without its input, which may carry passwords.
+
+    Mistral's GET takes a field list; python-mistralclient's get() does
+    not pass one, hence its lower-level _get.
+    """
+    return call(mistral, mistral.executions._get, '/executions/%s?fields=%s'
+                % (execution_id, ','.join(EXECUTION_FIELDS)))
+
+
 class Follower(object):
-    """Prints an execution's task and Ansible progress until it ends."""
+    """Prints an execution's task and Ansible progress until it ends.
+
+    `work_dir` and `events_for` locate the executor's records: the work
+    dir is the one the lock task resolved on the executor (or the
+    caller's, when given), `events_for(work_dir)` the run's events file.
+    """
 
     def __init__(self, mistral, write, events_path=None, verbose=False,
                  poll_interval=POLL_INTERVAL, clock=time.monotonic,
-                 sleep=time.sleep):
+                 sleep=time.sleep, stack=None, work_dir=None,
+                 events_for=None):
         self.mistral = mistral
         self.write = write
         self.events_path = events_path
@@ -129,8 +155,12 @@ class Follower(object):
         self.poll_interval = poll_interval
         self.clock = clock
         self.sleep = sleep
+        self.stack = stack
+        self.work_dir = work_dir
+        self.events_for = events_for
         self._task_states = {}
         self._events_offset = 0
+        self._lock_read = False
 
     def _report_tasks(self, execution_id):
         # Sorted by Mistral, which keeps sub-second creation times (its API
@@ -154,7 +184,25 @@ class Follower(object):
             if task.state == 'ERROR' and task.state_info:
                 line += ': %s' % task.state_info
             self.write(line)
+            if task.name == LOCK_TASK and task.state == 'SUCCESS':
+                self._read_lock_result(task)
         return running
+
+    def _read_lock_result(self, task):
+        """Learn the executor's work dir; say if a stale lock was taken."""
+        if self._lock_read:
+            return
+        self._lock_read = True
+        result = _json_dict(getattr(call(self.mistral, self.mistral.tasks.get,
+                                         task.id), 'result', None))
+        self.work_dir = self.work_dir or result.get('work_dir')
+        if self.events_path is None and self.events_for and self.work_dir:
+            self.events_path = self.events_for(self.work_dir)
+        stale = result.get('taken_over')
+        if stale:
+            self.write('  took over the lock of %s execution %s (%s)' % (
+                stale.get('step'), stale.get('execution_id'),
+                stale.get('state')))
 
     def _report_events(self):
         if not self.events_path:
@@ -166,28 +214,32 @@ class Follower(object):
             if line:
                 self.write(line)
 
+    def _what_ansible_says(self, execution_id):
+        record = records.ansible_record(self.work_dir, self.stack or '',
+                                        execution_id)
+        return records.describe_ansible(record)
+
+    def _poll(self, execution_id):
+        execution = get_execution(self.mistral, execution_id)
+        # Ansible events first: they happened before the task ended.
+        self._report_events()
+        running = self._report_tasks(execution_id)
+        return execution, running
+
     def follow(self, execution_id, timeout_s):
         """Return the output of a SUCCESS execution; raise otherwise."""
-        deadline = self.clock() + timeout_s
-        while True:
-            execution = call(self.mistral, self.mistral.executions.get,
-                             execution_id)
-            # Ansible events first: they happened before the task ended.
-            self._report_events()
-            running = self._report_tasks(execution_id)
-            if execution.state in FINAL_STATES:
-                break
-            if self.clock() >= deadline:
-                raise FollowTimeout(
-                    'Gave up following execution %s after %d minutes; '
-                    'still running: %s. The upgrade goes on in Mistral: '
-                    '"openstack overcloud ffwd-upgrade status %s --follow" '
-                    'follows it again.' % (
-                        execution_id, timeout_s // 60,
-                        ', '.join(running) or 'the workflow',
-                        execution_id))
-            self.sleep(self.poll_interval)
-
+        try:
+            execution = self._follow(execution_id, timeout_s)
+        except MistralUnreachable as e:
+            said = self._what_ansible_says(execution_id)
+            raise MistralUnreachable(
+                '%s Execution %s had not ended when Mistral stopped '
+                'answering. %s When Mistral is back: "openstack overcloud '
+                'ffwd-upgrade status %s".' % (
+                    e, execution_id, said or 'Whether its action still runs '
+                    'cannot be seen from here: on the executor host, look '
+                    'for ansible-playbook (pgrep -af ansible-playbook).',
+                    execution_id))
         output = parse_output(execution)
         if execution.state == 'SUCCESS':
             return output
@@ -195,6 +247,38 @@ class Follower(object):
                    'execution %s ended %s' % (execution_id, execution.state))
         raise WorkflowFailed('%s (execution %s, state %s)' % (
             message, execution_id, execution.state), output)
+
+    def _follow(self, execution_id, timeout_s):
+        deadline = self.clock() + timeout_s
+        while True:
+            execution, running = self._poll(execution_id)
+            if execution.state in FINAL_STATES:
+                return execution
+            if records.executor_gone(self.work_dir, self.stack or '',
+                                     execution_id):
+                raise ExecutionOrphaned(
+                    'Execution %s still shows %s in Mistral, but the Mistral '
+                    'executor that ran it has stopped, so its task %s can '
+                    'no longer end (Mistral marks it ERROR once it notices '
+                    'the missed heartbeats). %s' % (
+                        execution_id, execution.state,
+                        ', '.join(running) or '(none)',
+                        self._what_ansible_says(execution_id) or ''))
+            if self.clock() >= deadline:
+                break
+            self.sleep(self.poll_interval)
+        # Once more: it may have ended while we slept.
+        execution, running = self._poll(execution_id)
+        if execution.state in FINAL_STATES:
+            return execution
+        said = self._what_ansible_says(execution_id)
+        raise FollowTimeout(
+            'Gave up following execution %s after %d minutes; Mistral still '
+            'shows it %s (task: %s). %s Follow it again with "openstack '
+            'overcloud ffwd-upgrade status %s --follow".' % (
+                execution_id, timeout_s // 60, execution.state,
+                ', '.join(running) or 'none running',
+                said or 'Its action may still be working.', execution_id))
 
 
 def list_executions(mistral, stack, limit=100):

@@ -1,0 +1,138 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""One ffwd-upgrade step per stack at a time.
+
+Each workflow takes the stack's step lock first and gives it back last,
+so every client (the CLI, a UI, a gate job) passes through it. A lock
+whose execution Mistral no longer runs is stale and is taken over.
+"""
+
+from mistral_lib import actions
+
+from tripleo_ffu.actions import clients
+from tripleo_ffu import locks
+from tripleo_ffu import paths
+
+# Mistral states of an execution that may still act on the stack.
+ACTIVE_STATES = ('IDLE', 'RUNNING', 'PAUSED')
+
+
+def ansible_problem(record, stack):
+    """Why a step must not start while this ansible-playbook lives."""
+    return ('ansible-playbook (pid %s, started %s by execution %s, playbook '
+            '%s) is still running on the nodes of stack %s. Wait for it to '
+            'end ("openstack overcloud ffwd-upgrade status %s"), or stop it '
+            '(kill -TERM -%s on the Mistral executor host) and check the '
+            'nodes, before starting another step.' % (
+                record.get('pid'), record.get('started_at'),
+                record.get('execution_id'), record.get('playbook'), stack,
+                record.get('execution_id'), record.get('pid')))
+
+
+def holder_problem(holder, state, stack, step):
+    """Why `step` cannot start while `holder` (in Mistral `state`) runs."""
+    text = ('Not starting %s: stack %s is held by %s execution %s (%s since '
+            '%s); one ffwd-upgrade step runs per stack at a time. Follow it: '
+            '"openstack overcloud ffwd-upgrade status %s --follow".' % (
+                step, stack, holder.get('step'), holder.get('execution_id'),
+                state, holder.get('started_at'), holder.get('execution_id')))
+    executor = holder.get('executor') or {}
+    if executor and not locks.process_alive(executor):
+        text += (' Its Mistral executor (pid %s) has stopped since, so its '
+                 'action cannot end: Mistral marks it ERROR once the '
+                 'action\'s heartbeats are missed, or mark it yourself once '
+                 'you have checked the nodes: "openstack workflow execution '
+                 'update %s --state ERROR".' % (executor.get('pid'),
+                                                holder.get('execution_id')))
+    return text
+
+
+def execution_state(mistral, execution_id):
+    """The Mistral state of `execution_id`; None when Mistral has none."""
+    try:
+        execution = mistral.executions.get(execution_id)
+    except Exception as e:
+        if getattr(e, 'error_code', None) == 404 or 'not found' in str(
+                e).lower():
+            return None
+        raise
+    return execution.state
+
+
+class StepLockAction(actions.Action):
+    """Take the stack's step lock for this workflow execution.
+
+    Returns {work_dir, lock, taken_over}; `work_dir` is the one resolved
+    here, on the executor, for the later tasks and for clients.
+    """
+
+    def __init__(self, stack, step, work_dir=None, mistral_url=None):
+        super().__init__()
+        self.stack = stack
+        self.step = step
+        self.work_dir = work_dir
+        self.mistral_url = mistral_url
+
+    def run(self, context):
+        work_dir = paths.resolve_work_dir(self.work_dir)
+        execution_id = context.execution.workflow_execution_id
+        try:
+            mistral = clients.mistral_client(context, self.mistral_url)
+            with locks.guard(work_dir, self.stack):
+                return self._take(work_dir, execution_id, mistral)
+        except Exception as e:
+            # Unsure whether another step runs: refuse, in one sentence.
+            return actions.Result(
+                error='Not starting %s: could not check that no other '
+                      'ffwd-upgrade step runs on stack %s (%s: %s)' % (
+                          self.step, self.stack, type(e).__name__, e))
+
+    def _take(self, work_dir, execution_id, mistral):
+        ansible = locks.read(locks.ansible_lock_path(work_dir, self.stack))
+        if ansible and ansible.get('running') and locks.group_alive(ansible):
+            return actions.Result(error='Not starting %s: %s' % (
+                self.step, ansible_problem(ansible, self.stack)))
+        path = locks.step_lock_path(work_dir, self.stack)
+        holder = locks.read(path)
+        taken_over = None
+        if holder and holder.get('execution_id') != execution_id:
+            state = execution_state(mistral, holder.get('execution_id'))
+            if state in ACTIVE_STATES:
+                return actions.Result(error=holder_problem(
+                    holder, state, self.stack, self.step))
+            taken_over = dict(holder, state=state or 'gone from Mistral')
+        locks.write(path, {'execution_id': execution_id, 'step': self.step,
+                           'stack': self.stack, 'started_at': locks.now(),
+                           'executor': locks.this_process()})
+        return {'work_dir': work_dir, 'lock': path,
+                'taken_over': taken_over}
+
+
+class StepUnlockAction(actions.Action):
+    """Give the stack's step lock back, if this execution holds it."""
+
+    def __init__(self, stack, work_dir=None):
+        super().__init__()
+        self.stack = stack
+        self.work_dir = work_dir
+
+    def run(self, context):
+        work_dir = paths.resolve_work_dir(self.work_dir)
+        execution_id = context.execution.workflow_execution_id
+        path = locks.step_lock_path(work_dir, self.stack)
+        with locks.guard(work_dir, self.stack):
+            holder = locks.read(path)
+            if holder and holder.get('execution_id') == execution_id:
+                locks.remove(path)
+                return {'released': True}
+        return {'released': False}

@@ -1,0 +1,77 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What the executor's own records say about an execution.
+
+Mistral can lose an action's result (executor killed or restarted) and
+later mark the execution ERROR "Heartbeat wasn't received" whatever
+happened on the nodes. The lock records (locks.py) and the run's events
+file, written on the executor's host, say what really happened; these
+functions turn them into sentences for the operator. Without read access
+to the work dir (another host, another user) they return None.
+"""
+
+from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu import locks
+
+
+def ansible_record(work_dir, stack, execution_id=None):
+    """The stack's ansible-playbook record, if it is `execution_id`'s."""
+    if not work_dir:
+        return None
+    record = locks.read(locks.ansible_lock_path(work_dir, stack))
+    if record and execution_id and record.get('execution_id') != (
+            execution_id):
+        return None
+    return record
+
+
+def executor_gone(work_dir, stack, execution_id):
+    """True when `execution_id` holds the stack but its executor died.
+
+    Its running action can then never report: Mistral shows the
+    execution RUNNING until it notices the missed heartbeats.
+    """
+    if not work_dir:
+        return False
+    holder = locks.read(locks.step_lock_path(work_dir, stack))
+    if not holder or holder.get('execution_id') != execution_id:
+        return False
+    executor = holder.get('executor')
+    return bool(executor) and not locks.process_alive(executor)
+
+
+def stopped_where(record):
+    """' during task "X" (release R, step N)' from the run's events."""
+    found, _ = events_mod.read_new_events(record.get('events_file') or '', 0)
+    task = events_mod.last_task(found)
+    return ' during %s' % events_mod.describe_task(task) if task else ''
+
+
+def describe_ansible(record):
+    """One sentence on the run a record names, or None without one."""
+    if not record:
+        return None
+    who = 'ansible-playbook (pid %s, playbook %s, execution %s)' % (
+        record.get('pid'), record.get('playbook'),
+        record.get('execution_id'))
+    if record.get('running'):
+        if locks.group_alive(record):
+            return ('%s is still running on the nodes, started %s.' % (
+                who, record.get('started_at')))
+        return ('%s was stopped before its end%s, with its Mistral '
+                'executor: the nodes may be in the middle of that step. '
+                'Check them, then run the step again.' % (
+                    who, stopped_where(record)))
+    return '%s ended %s at %s: %s' % (
+        who, record.get('status'), record.get('ended_at'),
+        record.get('message'))

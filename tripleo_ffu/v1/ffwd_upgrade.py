@@ -17,6 +17,7 @@ the upgrade behaviour lives in the workflows and their actions.
 """
 
 import argparse
+import functools
 import logging
 import os
 import sys
@@ -147,6 +148,10 @@ def write_line(app, line):
     """A progress line, flushed so it shows even when stdout is a pipe."""
     app.stdout.write(line + '\n')
     app.stdout.flush()
+
+
+def events_file_of(work_dir, stack, execution_id):
+    return paths.events_file(work_dir, stack, execution_id)
 
 
 def follow_timeout(minutes):
@@ -306,8 +311,8 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
         return workflow_input
 
     def events_for(self, parsed_args, execution_id):
-        return lambda work_dir: paths.events_file(
-            work_dir, parsed_args.stack, execution_id)
+        return functools.partial(events_file_of, stack=parsed_args.stack,
+                                 execution_id=execution_id)
 
     def report(self, output):
         super().report(output)
@@ -379,8 +384,8 @@ class FFWDUpgradeStatus(command.Lister):
             stack = inputs.get('stack', 'overcloud')
             events_for = None
             if execution.workflow_name == paths.workflow_name('run'):
-                def events_for(work_dir):
-                    return paths.events_file(work_dir, stack, execution_id)
+                events_for = functools.partial(
+                    events_file_of, stack=stack, execution_id=execution_id)
             try:
                 follow_to_end(mistral, execution_id,
                               follow_timeout(parsed_args.timeout),

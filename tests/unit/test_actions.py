@@ -163,6 +163,37 @@ class TestUpdateStack(base.TestCase):
         self.assertIn('Heat refused the update of stack oc', result.error)
 
 
+class TestStuckStack(base.TestCase):
+
+    def test_update_refused_with_what_to_do(self):
+        heat = self.useFixture(HeatFixture()).heat
+        heat.stacks.get.return_value = fake_stack(
+            'UPDATE_IN_PROGRESS', '2026-11-28T09:23:06Z')
+        heat.services.list.return_value = [types.SimpleNamespace(
+            created_at='2026-11-28T09:30:00', status='up')]
+        heat.events.list.return_value = []
+        result = stack_action.UpdateStackAction('oc').run(context())
+        self.assertIn('openstack stack cancel --no-rollback oc',
+                      result.error)
+        heat.stacks.update.assert_not_called()
+        # Without the admin's engine list: the plain answer.
+        heat.services.list.side_effect = heat_exc.HTTPForbidden()
+        result = stack_action.UpdateStackAction('oc').run(context())
+        self.assertIn('Stack oc is UPDATE_IN_PROGRESS: wait for that '
+                      'operation to finish', result.error)
+
+    def test_heat_down_is_one_sentence(self):
+        heat = self.useFixture(HeatFixture()).heat
+        heat.stacks.get.side_effect = heat_exc.CommunicationError(
+            'Error communicating with http://h:8004')
+        result = stack_action.UpdateStackAction('oc').run(context())
+        self.assertEqual(
+            'Could not update stack oc: CommunicationError: Error '
+            'communicating with http://h:8004. Check that Heat runs '
+            '("openstack stack show oc"), then run the step again.',
+            result.error)
+
+
 class TestWaitStack(base.TestCase):
 
     def setUp(self):
@@ -210,6 +241,62 @@ class TestWaitStack(base.TestCase):
         self.assertEqual('FAILED', result['status'])
         self.assertIn('Timed out after 1 minutes', result['message'])
         self.assertEqual(60, self.clock.now)
+
+    def test_heat_down_for_a_while_is_waited_out(self):
+        self.heat.stacks.get.side_effect = [
+            fake_stack('UPDATE_IN_PROGRESS', 't1'),
+            heat_exc.CommunicationError('Error communicating with h'),
+            heat_exc.HTTPServiceUnavailable(),
+            fake_stack('UPDATE_COMPLETE', 't1')]
+        self.heat.services.list.return_value = []
+        self.assertEqual('SUCCESS', self._run()['status'])
+
+    def test_heat_gone_past_the_deadline_is_one_sentence(self):
+        self.heat.stacks.get.side_effect = heat_exc.CommunicationError(
+            'Error communicating with http://h:8004')
+        result = self._run(timeout=1)
+        self.assertEqual('Waiting for stack oc failed: CommunicationError: '
+                         'Error communicating with http://h:8004',
+                         result.error)
+        self.assertEqual(60, self.clock.now)
+
+    def test_stack_whose_engine_died_is_reported_stuck(self):
+        self.heat.stacks.get.return_value = fake_stack(
+            'UPDATE_IN_PROGRESS', '2026-11-28T09:23:06Z')
+        # Only an engine started after the update is up, and nothing
+        # happened to the stack since.
+        self.heat.services.list.return_value = [
+            types.SimpleNamespace(created_at='2026-11-28T09:22:19.3',
+                                  status='down', binary='heat-engine'),
+            types.SimpleNamespace(created_at='2026-11-28T09:23:24.4',
+                                  status='up', binary='heat-engine')]
+        self.heat.events.list.return_value = [
+            types.SimpleNamespace(event_time='2026-11-28T09:23:06Z')]
+        result = self._run(timeout=10)
+        self.assertEqual('FAILED', result['status'])
+        self.assertEqual(
+            'Stack oc has been UPDATE_IN_PROGRESS since 2026-11-28T09:23:06Z, '
+            'but the Heat engine that ran that operation has stopped and no '
+            'running engine works on it: it will never finish. Run '
+            '"openstack stack cancel --no-rollback oc", wait for '
+            'UPDATE_FAILED, then run the ffwd-upgrade step again.',
+            result['message'])
+        self.assertEqual(stack_action.STUCK_CHECK_INTERVAL_S, self.clock.now)
+
+    def test_is_stuck(self):
+        started = '2026-11-28T09:23:06Z'
+        old, new = '2026-11-28T09:22:19.3', '2026-11-28T09:23:24.4'
+        # The engine that started it is still up: not stuck.
+        self.assertFalse(stack_action.is_stuck(
+            started, [(old, 'up'), (new, 'up')], started))
+        # Its engine is gone; the new one did something since: working.
+        self.assertFalse(stack_action.is_stuck(
+            started, [(old, 'down'), (new, 'up')], '2026-11-28T09:23:30Z'))
+        self.assertTrue(stack_action.is_stuck(
+            started, [(old, 'down'), (new, 'up')], started))
+        # No engine up: Heat is down, nothing can be said yet.
+        self.assertFalse(stack_action.is_stuck(started, [(old, 'down')],
+                                               started))
 
 
 class TestDownloadConfig(base.TestCase):

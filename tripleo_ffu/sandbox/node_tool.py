@@ -29,6 +29,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 
 RELEASES = ('newton', 'ocata', 'pike', 'queens')
 
@@ -102,6 +103,15 @@ class Node(object):
                    'PRIMARY KEY AUTOINCREMENT, service TEXT, release TEXT, '
                    'name TEXT, applied_at TEXT, UNIQUE (service, name))')
         return db
+
+    def _injected_delay(self, words):
+        """Sleep as `slow-on` asks ("SECONDS WORD..."): a long step."""
+        path = os.path.join(self.root, 'slow-on')
+        if os.path.exists(path):
+            with open(path) as f:
+                seconds, *wanted = f.read().split()
+            if wanted == words[:len(wanted)]:
+                time.sleep(float(seconds))
 
     def _check_injected_failure(self, words):
         path = os.path.join(self.root, 'fail-on')
@@ -228,6 +238,7 @@ def main(argv=None):
     words = [w for w in (argv if argv is not None else sys.argv[1:])]
     words = words[words.index(args.command):]
     try:
+        node._injected_delay(words)
         node._check_injected_failure(words)
         if args.command == 'repo':
             node.repo(args.release)

@@ -212,7 +212,8 @@ class Sandbox(object):
             return {}
 
     def _save_info(self):
-        with open(self.info_file, 'w') as f:
+        # Private: it holds Heat's auth encryption key.
+        with files.open_private(self.info_file) as f:
             json.dump(self.info, f, indent=2, sort_keys=True)
 
     def _pid_file(self, name):
@@ -257,14 +258,20 @@ class Sandbox(object):
         for directory in (self.state_dir, self.logs_dir, self.run_dir,
                           self.work_dir, self.nodes_dir):
             os.makedirs(directory, exist_ok=True)
+        # PostgreSQL (user postgres) goes through the state dir; logs, pid
+        # files and the executor's work dir can hold secrets: private.
         os.chmod(self.state_dir, 0o755)
+        for directory in (self.logs_dir, self.run_dir, self.work_dir):
+            os.chmod(directory, 0o700)
         self._allocate_ports()
         self.info['transport'] = transport
         self._save_info()
         self._start_postgres()
         self._write_configs()
         self._sync_databases()
-        self._start_heat()
+        heat_restarted = self._start_heat()
+        # Before anything else uses the stacks.
+        stuck = self.stuck_stacks(heat_restarted)
         if transport == 'rabbit':
             self._start_rabbit()
         self._start_mistral()
@@ -275,6 +282,8 @@ class Sandbox(object):
         self._start_node_containers()
         self.create_stack(overcloud, STACK, computes)
         self._write_rc()
+        for _, message in stuck:
+            self.out('WARNING: %s' % message)
         self.out('Sandbox up in %.1f s. Use it: source %s'
                  % (time.monotonic() - started, self.rc_file))
 
@@ -423,12 +432,14 @@ class Sandbox(object):
             transport_url = 'fake:/'
         mistral = MISTRAL_CONF.format(
             log=self._log('mistral'), db=self._db_url('mistral'),
-            port=self.info['mistral_port'], transport_url=transport_url)
+            port=self.info['mistral_port'], transport_url=transport_url,
+            log_levels=mistral_log_levels())
         for name, text in (('heat', heat), ('mistral', mistral)):
-            with open(self._conf(name), 'w') as f:
+            with files.open_private(self._conf(name)) as f:
                 f.write(text)
 
     def _start_heat(self):
+        """Start Heat unless it runs; True when it was started."""
         if not self._alive('heat'):
             self._check_port('Heat', self.info['heat_port'])
             self.out('Starting Heat (API + engine) on 127.0.0.1:%d'
@@ -441,6 +452,34 @@ class Sandbox(object):
             processes.wait_until(
                 lambda: http_ok(self.heat_url + '/stacks', timeout=10),
                 START_TIMEOUT, 'Heat', self._log('heat'), proc)
+            return True
+        return False
+
+    def stuck_stacks(self, heat_restarted=False):
+        """[(stack, message)]: IN_PROGRESS stacks no engine works on.
+
+        Heat leaves a convergence stack IN_PROGRESS for ever when its
+        engine dies. Right after this sandbox started its one Heat, every
+        IN_PROGRESS stack is such a stack; otherwise Heat's engine list
+        tells (actions/stack.py).
+        """
+        from tripleo_ffu.actions import stack as stack_action
+
+        heat = self.heat_client()
+        found = []
+        for stack in heat.stacks.list():
+            if not stack.stack_status.endswith('IN_PROGRESS'):
+                continue
+            if heat_restarted:
+                message = stack_action.stuck_message(
+                    stack.stack_name, stack.stack_status,
+                    stack.updated_time or stack.creation_time)
+            else:
+                message = stack_action.stuck_reason(heat, stack,
+                                                    stack.stack_name)
+            if message:
+                found.append((stack.stack_name, message))
+        return found
 
     def _start_mistral(self):
         if self._alive('mistral'):
@@ -888,14 +927,21 @@ class Sandbox(object):
             rows.append(('node %s' % node.hostname, 'up' if ok else 'down',
                          'ssh %s@%s' % (containers.NODE_USER, node.address)
                          if ok else 'log: %s' % node.log))
-        stack_state = 'unknown'
-        if rows[1][1] == 'up':
+        if rows[1][1] != 'up':
+            rows.append(('stack %s' % STACK, 'unknown', ''))
+            return rows
+        try:
+            stuck = dict(self.stuck_stacks())
+        except Exception:
+            stuck = {}
+        for name in sorted(set(self.info.get('stacks') or ()) | {STACK}):
             try:
-                stack = self.heat_client().stacks.get(STACK)
-                stack_state = stack.stack_status
+                state = self.heat_client().stacks.get(name).stack_status
             except Exception as e:
-                stack_state = 'missing (%s)' % type(e).__name__
-        rows.append(('stack %s' % STACK, stack_state, ''))
+                state = 'missing (%s)' % type(e).__name__
+            rows.append(('stack %s' % name,
+                         'STUCK %s' % state if name in stuck else state,
+                         stuck.get(name, '')))
         return rows
 
     def node_state(self, hostname):
@@ -945,12 +991,25 @@ enabled = false
 token_response = {token_file}
 """
 
+
+def mistral_log_levels():
+    """oslo.log's levels, but workflow_trace at WARN.
+
+    Mistral's workflow_trace logs each execution's input at INFO: the
+    environments and extra vars the operator passed, passwords included.
+    """
+    from oslo_log import _options
+
+    return ','.join(_options.DEFAULT_LOG_LEVELS + ['workflow_trace=WARN'])
+
+
 MISTRAL_CONF = """\
 [DEFAULT]
 transport_url = {transport_url}
 log_file = {log}
 use_stderr = false
 debug = false
+default_log_levels = {log_levels}
 
 [api]
 host = 127.0.0.1

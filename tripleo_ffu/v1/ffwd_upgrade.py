@@ -29,6 +29,7 @@ from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import inputs
 from tripleo_ffu import paths
 from tripleo_ffu.v1 import environment
+from tripleo_ffu.v1 import redact
 from tripleo_ffu.workflows import follow
 
 LOG = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class FFWDUpgradeBase(command.Command):
 
     auth_required = True
     step = None
+    redactor = None
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -115,8 +117,17 @@ class FFWDUpgradeBase(command.Command):
     def _write(self, line):
         write_line(self.app, line)
 
+    def run(self, parsed_args):
+        # Before osc-lib logs the parsed arguments at debug level.
+        self.redactor = redact.install(redact.argument_values(
+            getattr(parsed_args, 'extra_vars', None)))
+        return super().run(parsed_args)
+
     def take_action(self, parsed_args):
         workflow_input = self.workflow_input(parsed_args)
+        if self.redactor is None:
+            self.redactor = redact.install()
+        self.redactor.add(redact.secret_values(workflow_input))
         if not parsed_args.yes and not confirm(
                 self.step, parsed_args.stack, self.app.stdin,
                 self.app.stdout):
@@ -357,6 +368,7 @@ class FFWDUpgradeStatus(command.Lister):
                 follow.current_task(mistral, execution, tasks))
 
     def take_action(self, parsed_args):
+        redact.install()
         mistral = self.app.client_manager.workflow_engine
         try:
             if parsed_args.execution:

@@ -324,7 +324,9 @@ class TestStatus(CommandTestCase):
                           ('1', 'prepare', 'SUCCESS', 'c', 'u', '')],
                          list(rows))
         columns, rows = cmd.take_action(self.check_parser(cmd, ['2']))
-        detail = dict(zip(columns, rows[0]))
+        # One field per line, as "openstack ... show" prints.
+        self.assertEqual(('Field', 'Value'), columns)
+        detail = dict(rows)
         self.assertEqual('it broke', detail['Message'])
         self.assertEqual('run_playbook=ERROR', detail['Tasks'])
         self.assertIn('work_dir=/w', detail['Inputs'])

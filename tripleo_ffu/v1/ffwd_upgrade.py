@@ -28,6 +28,7 @@ from osc_lib import exceptions
 from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import inputs
 from tripleo_ffu import paths
+from tripleo_ffu import records
 from tripleo_ffu.v1 import environment
 from tripleo_ffu.v1 import redact
 from tripleo_ffu.workflows import follow
@@ -410,12 +411,39 @@ class FFWDUpgradeStatus(command.Lister):
         tasks = follow.call(mistral, mistral.tasks.list,
                             workflow_execution_id=execution_id)
         inputs = follow.execution_input(execution)
-        columns = self.COLUMNS + ('Message', 'Tasks', 'Inputs')
-        row = self._row(mistral, execution, tasks) + (
-            follow.parse_output(execution).get('message') or
-            execution.state_info or '',
-            ', '.join('%s=%s' % (t.name, t.state) for t in
-                      sorted(tasks, key=lambda t: t.created_at or '')),
-            ', '.join('%s=%s' % (k, inputs[k]) for k in SHOWN_INPUTS
-                      if inputs.get(k) not in (None, '')))
-        return columns, [row]
+        row = self._row(mistral, execution, tasks)
+        fields = list(zip(self.COLUMNS, row)) + [
+            ('Message', follow.parse_output(execution).get('message') or
+             execution.state_info or ''),
+            ('Tasks', ', '.join('%s=%s' % (t.name, t.state) for t in
+                                sorted(tasks,
+                                       key=lambda t: t.created_at or ''))),
+            ('Inputs', ', '.join('%s=%s' % (k, inputs[k])
+                                 for k in SHOWN_INPUTS
+                                 if inputs.get(k) not in (None, '')))]
+        said = executor_records(mistral, execution, tasks, inputs)
+        if said:
+            fields.append(('Executor records', said))
+        return ('Field', 'Value'), fields
+
+
+def executor_records(mistral, execution, tasks, inputs):
+    """What the executor's own records say, when this host can read them.
+
+    Mistral may have lost the action (executor killed or restarted): the
+    lock and ansible records in the executor's work dir tell the truth.
+    """
+    stack = inputs.get('stack', 'overcloud')
+    work_dir = inputs.get('work_dir') or follow.lock_task_result(
+        mistral, tasks).get('work_dir')
+    said = []
+    if execution.state not in follow.FINAL_STATES and (
+            records.executor_gone(work_dir, stack, execution.id)):
+        said.append('Mistral shows it %s, but the Mistral executor that ran '
+                    'it has stopped: its action can no longer end.'
+                    % execution.state)
+    ansible = records.describe_ansible(
+        records.ansible_record(work_dir, stack, execution.id))
+    if ansible:
+        said.append(ansible)
+    return ' '.join(said)

@@ -118,6 +118,15 @@ def _json_dict(value):
     return value if isinstance(value, dict) else {}
 
 
+def lock_task_result(mistral, tasks):
+    """{work_dir, lock, taken_over} of the lock task among `tasks`, or {}."""
+    for task in tasks:
+        if task.name == LOCK_TASK and task.state == 'SUCCESS':
+            full = call(mistral, mistral.tasks.get, task.id)
+            return _json_dict(getattr(full, 'result', None))
+    return {}
+
+
 def parse_output(execution):
     return _json_dict(getattr(execution, 'output', None))
 
@@ -193,8 +202,7 @@ class Follower(object):
         if self._lock_read:
             return
         self._lock_read = True
-        result = _json_dict(getattr(call(self.mistral, self.mistral.tasks.get,
-                                         task.id), 'result', None))
+        result = lock_task_result(self.mistral, [task])
         self.work_dir = self.work_dir or result.get('work_dir')
         if self.events_path is None and self.events_for and self.work_dir:
             self.events_path = self.events_for(self.work_dir)

@@ -154,6 +154,8 @@ class TestFollower(base.TestCase):
         e = self.assertRaises(follow.MistralUnreachable,
                               self._follower(mistral).follow, 'e1', 60)
         self.assertIn('http://m:8989/v2', str(e))
+        # An API restart is waited out, for a bounded moment.
+        self.assertEqual(follow.UNREACHABLE_GRACE_S, self.clock.now)
         self.assertIn('Execution e1 had not ended when Mistral stopped '
                       'answering. Whether its action still runs cannot be '
                       'seen from here', str(e))

@@ -28,6 +28,9 @@ FINAL_STATES = ('SUCCESS', 'ERROR', 'CANCELLED')
 # Task states not worth a progress line (about to run, or waiting).
 QUIET_STATES = ('IDLE', 'WAITING')
 POLL_INTERVAL = 0.5
+# How long the API may not answer before the follower gives up: a
+# restart of the API, or a stopped executor's Ansible being stopped.
+UNREACHABLE_GRACE_S = 10
 # Every workflow's first task; its result names the executor's work dir.
 LOCK_TASK = 'lock_stack'
 # What a follower reads of an execution: never its input.
@@ -256,10 +259,23 @@ class Follower(object):
         raise WorkflowFailed('%s (execution %s, state %s)' % (
             message, execution_id, execution.state), output)
 
+    def _poll_through_restarts(self, execution_id):
+        """_poll, waiting out an API that stops answering for a moment."""
+        unreachable_since = None
+        while True:
+            try:
+                return self._poll(execution_id)
+            except MistralUnreachable:
+                now = self.clock()
+                unreachable_since = unreachable_since or now
+                if now - unreachable_since >= UNREACHABLE_GRACE_S:
+                    raise
+            self.sleep(self.poll_interval)
+
     def _follow(self, execution_id, timeout_s):
         deadline = self.clock() + timeout_s
         while True:
-            execution, running = self._poll(execution_id)
+            execution, running = self._poll_through_restarts(execution_id)
             if execution.state in FINAL_STATES:
                 return execution
             if records.executor_gone(self.work_dir, self.stack or '',

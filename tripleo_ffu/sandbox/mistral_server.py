@@ -21,7 +21,9 @@ points, scanned when this process starts.
 Run: python -m tripleo_ffu.sandbox.mistral_server --config-file mistral.conf
 """
 
+import os
 import sys
+import threading
 
 import mistral.cmd  # noqa: F401  (selects oslo.service's threading backend)
 
@@ -29,6 +31,9 @@ from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 
 from tripleo_ffu.sandbox.processes import wait_for_signal  # noqa: E402
+
+
+STOP_TIMEOUT_S = 30
 
 
 def main(argv=None):
@@ -55,6 +60,13 @@ def main(argv=None):
     for server in servers:
         server.start()
     wait_for_signal()
+    # Bounded, as systemd bounds a stop: a running action (an Ansible
+    # run) would hold the stop until it ends, and its result could not be
+    # reported anyway. Exiting stops that Ansible (see ansible/runner.py);
+    # its record in the work dir says how far it went.
+    deadline = threading.Timer(STOP_TIMEOUT_S, os._exit, (1,))
+    deadline.daemon = True
+    deadline.start()
     for server in reversed(servers):
         server.stop()
 

@@ -284,10 +284,13 @@ class Follower(object):
                     'Execution %s still shows %s in Mistral, but the Mistral '
                     'executor that ran it has stopped, so its task %s can '
                     'no longer end (Mistral marks it ERROR once it notices '
-                    'the missed heartbeats). %s' % (
+                    'the missed heartbeats). %s Once you have checked the '
+                    'nodes, free the stack for the next step: "openstack '
+                    'workflow execution update %s --state ERROR".' % (
                         execution_id, execution.state,
                         ', '.join(running) or '(none)',
-                        self._what_ansible_says(execution_id) or ''))
+                        self._what_ansible_says(execution_id) or '',
+                        execution_id))
             if self.clock() >= deadline:
                 break
             self.sleep(self.poll_interval)

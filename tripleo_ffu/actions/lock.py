@@ -98,10 +98,6 @@ class StepLockAction(actions.Action):
                           self.step, self.stack, type(e).__name__, e))
 
     def _take(self, work_dir, execution_id, mistral):
-        ansible = locks.read(locks.ansible_lock_path(work_dir, self.stack))
-        if ansible and ansible.get('running') and locks.group_alive(ansible):
-            return actions.Result(error='Not starting %s: %s' % (
-                self.step, ansible_problem(ansible, self.stack)))
         path = locks.step_lock_path(work_dir, self.stack)
         holder = locks.read(path)
         taken_over = None
@@ -111,6 +107,11 @@ class StepLockAction(actions.Action):
                 return actions.Result(error=holder_problem(
                     holder, state, self.stack, self.step))
             taken_over = dict(holder, state=state or 'gone from Mistral')
+        # A run whose execution has ended may have left Ansible behind.
+        ansible = locks.read(locks.ansible_lock_path(work_dir, self.stack))
+        if ansible and ansible.get('running') and locks.group_alive(ansible):
+            return actions.Result(error='Not starting %s: %s' % (
+                self.step, ansible_problem(ansible, self.stack)))
         locks.write(path, {'execution_id': execution_id, 'step': self.step,
                            'stack': self.stack, 'started_at': locks.now(),
                            'executor': locks.this_process()})

@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import files
@@ -164,6 +165,33 @@ def start_playbook(config_dir, argv, events_file):
             'events_file': events_file, 'command_script': script}
 
 
+def _group_empty(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def stop_group(proc, grace_s=30):
+    """Stop the run's whole process group; return once it is empty.
+
+    Only then is "the action stopped Ansible" true: forks, modules and
+    SSH clients outlive ansible-playbook for a moment.
+    """
+    os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    try:
+        proc.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        pass
+    while not _group_empty(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not _group_empty(proc.pid):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def wait_playbook(run, timeout_s):
     """Wait, bounded, for a started run; return a bounded result dict.
 
@@ -177,12 +205,7 @@ def wait_playbook(run, timeout_s):
         proc.wait(timeout_s)
     except subprocess.TimeoutExpired:
         timed_out = True
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
 
     events, _ = events_mod.read_new_events(run['events_file'], 0)
     recap, failures = events_mod.summarize(events)

@@ -1,0 +1,422 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""An operator's bad day, on the real servers of the sandbox.
+
+Overlapping steps, Mistral and Heat killed mid-step, a timeout that stops
+Ansible, secrets at every verbosity: each scenario checks what the
+operator sees and that nothing was applied twice on the nodes.
+"""
+
+import os
+import signal
+import stat
+import subprocess
+import threading
+import time
+
+import fixtures
+
+from tests.functional import base
+from tripleo_ffu import locks
+from tripleo_ffu import paths
+from tripleo_ffu.sandbox import processes
+
+RUN = paths.workflow_name('run')
+PREPARE = paths.workflow_name('prepare')
+FINAL = ('SUCCESS', 'ERROR', 'CANCELLED')
+
+
+class SafetyTestCase(base.FunctionalTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.mistral = self.sandbox.mistral_client()
+        self.work_dir = self.sandbox.work_dir
+        self.sandbox.reset_nodes()
+        if not os.path.isfile(os.path.join(
+                paths.config_dir(self.work_dir, 'overcloud'),
+                paths.DEFAULT_PLAYBOOK)):
+            self.assertSucceeded(self.prepare(), 'prepare')
+
+    def slow(self, hostname, seconds, words):
+        """Make the demo node tool sleep on a command (a long step)."""
+        path = os.path.join(self.sandbox.nodes_dir, hostname, 'slow-on')
+        with open(path, 'w') as f:
+            f.write('%s %s' % (seconds, words))
+        self.addCleanup(lambda: os.path.exists(path) and os.unlink(path))
+
+    def start_cli(self, *args):
+        """`openstack overcloud ffwd-upgrade ARGS` in the background."""
+        proc = subprocess.Popen(
+            [os.path.join(base.BIN, 'openstack'), 'overcloud',
+             'ffwd-upgrade'] + list(args), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+            env=self.env())
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        return proc
+
+    def start_api(self, workflow, **workflow_input):
+        workflow_input.setdefault('stack', 'overcloud')
+        return self.mistral.executions.create(
+            workflow, workflow_input=workflow_input).id
+
+    def wait_until(self, check, timeout, what):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = check()
+            if found:
+                return found
+            time.sleep(0.3)
+        self.fail('%s within %d s' % (what, timeout))
+
+    def wait_ended(self, execution_id, timeout=300):
+        return self.wait_until(
+            lambda: self._ended(execution_id), timeout,
+            'execution %s did not end' % execution_id)
+
+    def _ended(self, execution_id):
+        execution = self.mistral.executions.get(execution_id)
+        return execution if execution.state in FINAL else None
+
+    def ansible_record(self):
+        return locks.read(locks.ansible_lock_path(self.work_dir,
+                                                  'overcloud'))
+
+    def wait_ansible_running(self, execution_id=None, timeout=120):
+        def running():
+            record = self.ansible_record()
+            return record if (record and record.get('running') and (
+                execution_id in (None, record['execution_id'])) and
+                locks.group_alive(record)) else None
+        return self.wait_until(running, timeout, 'ansible-playbook did not '
+                                                 'start')
+
+    def sandbox_up(self):
+        result = subprocess.run(
+            [os.path.join(base.BIN, 'tripleo-ffu-sandbox'), 'up',
+             '--transport', self.sandbox.info.get('transport', 'fake')],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=self.env(), timeout=600)
+        self.assertEqual(0, result.returncode, result.stdout)
+        return result.stdout
+
+    def assertNothingAppliedTwice(self, hostname):
+        with open(os.path.join(self.sandbox.nodes_dir, hostname,
+                               'history.log')) as f:
+            changes = [line.split(' ', 1)[1].strip() for line in f
+                       if ' repo ' in line or ' package ' in line or
+                       ' migration ' in line]
+        self.assertEqual(sorted(set(changes)), sorted(changes))
+        for change in changes:
+            words = change.split()
+            # "repo ocata -> ocata": a second walk over the same release.
+            self.assertNotEqual(words[-1], words[-3], change)
+
+    def assertUpgraded(self):
+        for hostname in (base.CONTROLLER, base.COMPUTE):
+            self.assertEqual('queens', self.node(hostname)['repo'])
+            self.assertNothingAppliedTwice(hostname)
+
+
+class TestOneStepPerStack(SafetyTestCase):
+
+    def test_runs_started_at_once_through_the_api(self):
+        ids = []
+        barrier = threading.Barrier(2)
+
+        def start():
+            barrier.wait()
+            ids.append(self.start_api(RUN))
+        threads = [threading.Thread(target=start) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        ended = {i: self.wait_ended(i) for i in ids}
+        states = sorted(e.state for e in ended.values())
+        self.assertEqual(['ERROR', 'SUCCESS'], states)
+        winner = [i for i, e in ended.items() if e.state == 'SUCCESS'][0]
+        loser = [e for e in ended.values() if e.state == 'ERROR'][0]
+        self.assertIn('Not starting run: stack overcloud is held by run '
+                      'execution %s' % winner, loser.state_info)
+        self.assertUpgraded()
+
+    def test_second_cli_run_is_refused_and_names_the_first(self):
+        self.slow(base.CONTROLLER, 5, 'repo ocata')
+        first = self.start_cli('run', '--yes')
+        record = self.wait_ansible_running()
+        second = self.openstack('run', '--yes')
+        self.assertFailed(
+            second, 'Not starting run: ',
+            'held by run execution %s' % record['execution_id'],
+            '"openstack overcloud ffwd-upgrade status %s --follow"'
+            % record['execution_id'])
+        out, _ = first.communicate(timeout=600)
+        self.assertEqual(0, first.returncode, out)
+        self.assertUpgraded()
+
+    def test_prepares_started_at_once_through_the_api(self):
+        heat = self.sandbox.heat_client()
+        before = heat.stacks.get('overcloud').updated_time
+        env, files = self._prepare_input()
+        ids = []
+        barrier = threading.Barrier(2)
+
+        def start():
+            barrier.wait()
+            ids.append(self.start_api(PREPARE, environment=env, files=files))
+        threads = [threading.Thread(target=start) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        ended = [self.wait_ended(i) for i in ids]
+        self.assertEqual(['ERROR', 'SUCCESS'],
+                         sorted(e.state for e in ended))
+        refused = [e for e in ended if e.state == 'ERROR'][0]
+        self.assertIn('Not starting prepare: stack overcloud is held by '
+                      'prepare execution', refused.state_info)
+        # Heat got one update.
+        events = [e for e in heat.events.list('overcloud')
+                  if e.resource_name == 'overcloud' and
+                  e.resource_status == 'UPDATE_IN_PROGRESS' and
+                  (before is None or e.event_time > before)]
+        self.assertEqual(1, len(events))
+
+    def _prepare_input(self):
+        from tripleo_ffu.v1 import environment
+        env, files, _ = environment.load(base.PREPARE_ENVS, [])
+        return env, files
+
+    def test_ui_defaults_write_in_the_executors_work_dir(self):
+        env, files = self._prepare_input()
+        execution = self.wait_ended(self.start_api(
+            PREPARE, environment=env, files=files))
+        self.assertEqual('SUCCESS', execution.state, execution.state_info)
+        output = base_output(execution)
+        self.assertEqual(self.work_dir, output['work_dir'])
+        self.assertEqual(paths.config_dir(self.work_dir, 'overcloud'),
+                         output['config_dir'])
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ''
+
+
+def base_output(execution):
+    from tripleo_ffu.workflows import follow
+    return follow.parse_output(execution)
+
+
+class TestCrashes(SafetyTestCase):
+
+    def _mistral_pid(self):
+        return processes.read_pid(self.sandbox._pid_file('mistral'))
+
+    def test_mistral_killed_mid_run_then_recovered(self):
+        self.slow(base.CONTROLLER, 30, 'repo pike')
+        cli = self.start_cli('run', '--yes')
+        record = self.wait_ansible_running()
+        execution_id = record['execution_id']
+        self.wait_until(lambda: 'pike' in read(record['events_file']), 120,
+                        'the walk did not reach pike')
+        os.kill(self._mistral_pid(), signal.SIGKILL)
+        out, _ = cli.communicate(timeout=60)
+        self.assertNotEqual(0, cli.returncode, out)
+        self.assertIn('Mistral is unreachable', out)
+        self.assertIn('Execution %s had not ended when Mistral stopped '
+                      'answering.' % execution_id, out)
+        # Ansible did not go on alone: it was stopped with its executor.
+        self.wait_until(lambda: not locks.group_alive(record), 30,
+                        'ansible-playbook outlived its executor')
+        self.sandbox_up()
+
+        status = self.openstack('status', execution_id, '-f', 'value')
+        self.assertEqual(0, status.rc, status)
+        self.assertIn('the Mistral executor that ran it has stopped',
+                      status.out)
+        self.assertIn('was stopped before its end during task ', status.out)
+        self.assertIn('(release pike, step 3)', status.out)
+
+        refused = self.openstack('run', '--yes')
+        self.assertFailed(refused, 'held by run execution %s' % execution_id,
+                          'openstack workflow execution update %s --state '
+                          'ERROR' % execution_id)
+        self.mistral.executions.update(execution_id, 'ERROR')
+        os.unlink(os.path.join(self.sandbox.nodes_dir, base.CONTROLLER,
+                               'slow-on'))
+        rerun = self.openstack('run', '--yes')
+        self.assertSucceeded(rerun, 'run')
+        self.assertIn('took over the lock of run execution %s (ERROR)'
+                      % execution_id, rerun.out)
+        self.assertUpgraded()
+
+    def test_mistral_stopped_mid_run_record_tells_the_outcome(self):
+        self.slow(base.CONTROLLER, 8, 'repo pike')
+        execution_id = self.start_api(RUN)
+        record = self.wait_ansible_running(execution_id)
+        pid = self._mistral_pid()
+        os.kill(pid, signal.SIGTERM)
+        self.wait_until(lambda: not processes.pid_alive(
+            pid, self.sandbox.state_dir), 60, 'Mistral did not stop')
+        self.wait_until(lambda: not locks.group_alive(record), 30,
+                        'ansible-playbook outlived its executor')
+        self.sandbox_up()
+        record = self.ansible_record()
+        status = self.openstack('status', execution_id, '-f', 'value')
+        self.assertEqual(0, status.rc, status)
+        if record['running']:
+            # The bounded stop ended the executor before Ansible.
+            self.assertIn('was stopped before its end', status.out)
+        else:
+            self.assertIn('ended SUCCESS at', status.out)
+        # Mistral lost the action: free the stack as the operator would.
+        if self.mistral.executions.get(execution_id).state == 'RUNNING':
+            self.assertIn('the Mistral executor that ran it has stopped',
+                          status.out)
+            self.mistral.executions.update(execution_id, 'ERROR')
+
+    def test_heat_killed_mid_prepare_then_recovered(self):
+        heat = self.sandbox.heat_client()
+        cli = self.start_cli(*self._prepare_args())
+        self.wait_until(
+            lambda: heat.stacks.get('overcloud').stack_status ==
+            'UPDATE_IN_PROGRESS', 60, 'the update did not start')
+        os.kill(processes.read_pid(self.sandbox._pid_file('heat')),
+                signal.SIGKILL)
+        up = self.sandbox_up()
+        self.assertIn('WARNING: Stack overcloud has been UPDATE_IN_PROGRESS',
+                      up)
+        out, _ = cli.communicate(timeout=400)
+        self.assertNotEqual(0, cli.returncode, out)
+        self.assertIn('the Heat engine that ran that operation has stopped',
+                      out)
+        self.assertIn('"openstack stack cancel --no-rollback overcloud"',
+                      out)
+        self.assertNotIn('object at 0x', out)
+        heat = self.sandbox.heat_client()
+        heat.actions.cancel_without_rollback('overcloud')
+        self.wait_until(lambda: heat.stacks.get('overcloud').stack_status ==
+                        'UPDATE_FAILED', 60, 'the cancel did not end')
+        self.assertSucceeded(self.prepare(), 'prepare')
+
+    def _prepare_args(self):
+        args = ['prepare', '--yes']
+        for path in base.PREPARE_ENVS:
+            args += ['-e', path]
+        return args
+
+
+class TestTimeoutsAndInputs(SafetyTestCase):
+
+    def test_timeout_stops_ansible_and_says_where(self):
+        self.slow(base.CONTROLLER, 120, 'repo ocata')
+        result = self.openstack('run', '--yes', '--timeout', '1')
+        self.assertFailed(
+            result, 'stopped after 1 minutes (timeout) during task ',
+            '(release ocata, step 3): the nodes may be in the middle of '
+            'that step')
+        self.assertNotIn('Gave up following', result.out)
+        self.assertLess(result.seconds, 150)
+        self.assertFalse(locks.group_alive(self.ansible_record()))
+
+    def test_bad_inputs_start_nothing(self):
+        before = len(self.mistral.executions.list(limit=1000))
+        for args, text in (
+                (('--extra-vars', '{bad json'), '--extra-vars'),
+                (('--limit', 'no-such-host'), '--limit no-such-host matches '
+                                              'no host')):
+            result = self.openstack('run', '--yes', *args)
+            self.assertFailed(result, text, 'nothing was started')
+        self.assertEqual(before, len(self.mistral.executions.list(
+            limit=1000)))
+
+
+class TestSecrets(SafetyTestCase):
+
+    SECRET = 'Sup3r-S3cret-Adm1n-4711'
+    EXTRA = 'Xtra-S3cret-0815'
+
+    def test_secrets_stay_out_of_outputs_and_shared_files(self):
+        env_file = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                                'secret.yaml')
+        with open(env_file, 'w') as f:
+            f.write('parameter_defaults:\n  AdminPassword: "%s"\n'
+                    % self.SECRET)
+        outputs = []
+        for verbosity in ('-vv', '--debug'):
+            result = self.openstack_top(
+                verbosity, *(self._prepare_args() + ['-e', env_file]))
+            self.assertEqual(0, result.rc, result)
+            outputs.append(result.out)
+            result = self.openstack_top(
+                verbosity, 'run', '--yes', '--extra-vars',
+                '{"db_password": "%s"}' % self.EXTRA)
+            outputs.append(result.out)
+            result = self.openstack_top(verbosity, 'status')
+            outputs.append(result.out)
+        for out in outputs:
+            self.assertNotIn(self.SECRET, out)
+            self.assertNotIn(self.EXTRA, out)
+        self.assertIn('<hidden>', outputs[1])
+        for root in (self.sandbox.state_dir,):
+            for path in files_containing(root, (self.SECRET, self.EXTRA)):
+                self.assertFalse(readable_by_others(path, root), path)
+
+    def _prepare_args(self):
+        args = ['prepare', '--yes']
+        for path in base.PREPARE_ENVS:
+            args += ['-e', path]
+        return args
+
+    def openstack_top(self, option, *args):
+        started = time.monotonic()
+        proc = subprocess.run(
+            [os.path.join(base.BIN, 'openstack'), option, 'overcloud',
+             'ffwd-upgrade'] + list(args), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+            timeout=900, env=self.env())
+        return base.Result(proc, time.monotonic() - started)
+
+
+def files_containing(root, needles):
+    needles = [n.encode() for n in needles]
+    for directory, _, names in os.walk(root):
+        if '/postgresql' in directory:
+            # The databases: see doc/secrets.rst for what they hold.
+            continue
+        for name in names:
+            path = os.path.join(directory, name)
+            try:
+                with open(path, 'rb') as f:
+                    data = f.read()
+            except OSError:
+                continue
+            if any(n in data for n in needles):
+                yield path
+
+
+def readable_by_others(path, root):
+    """True if a user other than the owner (group or other) can read it."""
+    if stat.S_IMODE(os.stat(path).st_mode) & 0o044 == 0:
+        return False
+    directory = os.path.dirname(path)
+    while directory.startswith(root) and directory != root:
+        if stat.S_IMODE(os.stat(directory).st_mode) & 0o011 == 0:
+            return False
+        directory = os.path.dirname(directory)
+    return True

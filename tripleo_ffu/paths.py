@@ -16,10 +16,12 @@ Kept free of heavy imports: the CLI imports it at command start-up.
 """
 
 import os
+import sys
 
 DEFAULT_WORK_DIR = '/var/lib/mistral'
 WORK_DIR_ENV = 'TRIPLEO_FFU_WORK_DIR'
 WORKBOOK_NAME = 'tripleo.ffwd_upgrade.v1'
+WORKBOOK_FILE = 'ffwd_upgrade.yaml'
 INVENTORY_FILE = 'tripleo-ansible-inventory.yaml'
 DEFAULT_PLAYBOOK = 'fast_forward_upgrade_playbook.yaml'
 HYGIENE_REPORT = 'task-hygiene.yaml'
@@ -58,3 +60,20 @@ def events_file(work_dir, stack, execution_id):
 
 def workflow_name(step):
     return '%s.%s' % (WORKBOOK_NAME, step)
+
+
+def workbook_path():
+    """This checkout's workbook, else the copy installed with the package.
+
+    Raises FileNotFoundError naming both places.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    candidates = (os.path.join(here, 'workbooks', WORKBOOK_FILE),
+                  os.path.join(sys.prefix, 'share', 'tripleo-ffu',
+                               'workbooks', WORKBOOK_FILE))
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return candidate
+    raise FileNotFoundError('workbook %s not found in %s: reinstall '
+                            'tripleo-ffu' % (WORKBOOK_FILE,
+                                             ' nor '.join(candidates)))

@@ -13,7 +13,8 @@
 """The workbook and the actions as the real Mistral server sees them."""
 
 from tests.functional import base
-from tripleo_ffu.sandbox import sandbox as sandbox_mod
+from tripleo_ffu import paths
+from tripleo_ffu.workflows import registration
 
 
 class TestRegistration(base.FunctionalTestCase):
@@ -29,8 +30,34 @@ class TestRegistration(base.FunctionalTestCase):
         for workflow in workflows.values():
             self.assertIn('tripleo-common-managed', workflow.tags)
         listed = {a.name for a in mistral.actions.list(limit=-1)}
-        self.assertLessEqual(set(sandbox_mod.project_actions()), listed)
+        self.assertLessEqual(set(registration.project_actions()), listed)
         run = mistral.actions.get('tripleo_ffu.ansible_playbook')
         for name in ('stack', 'work_dir', 'playbook', 'limit_hosts',
                      'extra_vars', 'timeout'):
             self.assertIn(name, run.input)
+
+    def test_workbook_deleted_by_an_undercloud_upgrade_comes_back(self):
+        mistral = self.sandbox.mistral_client()
+        definition = registration.workbook_definition()
+        self.addCleanup(registration.ensure_registered, mistral)
+        # As instack-undercloud's Mistral post-config does.
+        mistral.workbooks.delete(paths.WORKBOOK_NAME)
+        status = self.openstack('status')
+        self.assertEqual(0, status.rc, status)
+        self.assertIn('Registered workbook tripleo.ffwd_upgrade.v1 in '
+                      'Mistral: it was missing', status.out)
+        self.assertEqual(definition.strip(), mistral.workbooks.get(
+            paths.WORKBOOK_NAME).definition.strip())
+
+        mistral.workbooks.delete(paths.WORKBOOK_NAME)
+        prepared = self.prepare()
+        self.assertSucceeded(prepared, 'prepare')
+        self.assertIn('Registered workbook', prepared.out)
+
+        # A stale definition (an older package's) is replaced.
+        mistral.workbooks.update(definition.replace(
+            'description: TripleO fast-forward upgrade',
+            'description: an older tripleo-ffu'))
+        status = self.openstack('status')
+        self.assertIn('Updated workbook tripleo.ffwd_upgrade.v1', status.out)
+        self.assertNotIn('Registered', self.openstack('status').out)

@@ -86,6 +86,15 @@ class TestEvents(base.TestCase):
         self.assertEqual('TASK [db sync]',
                          events.format_event(FAILED_RUN[2], verbose=True))
         self.assertIsNone(events.format_event({'event': 'unknown'}))
+        # Unchanged results only with -v.
+        ok = {'event': 'runner_on_ok', 'event_data': {
+            'host': 'c0', 'task': 'include_tasks', 'release': 'pike',
+            'step': 1}}
+        self.assertIsNone(events.format_event(ok))
+        self.assertEqual('  ok: c0 | include_tasks (release pike, step 1)',
+                         events.format_event(ok, verbose=True))
+        self.assertEqual(('pike', 1), events.release_step(ok))
+        self.assertIsNone(events.release_step(FAILED_RUN[0]))
 
     def test_read_new_events_keeps_partial_line(self):
         path = os.path.join(self.useFixture(fixtures.TempDir()).path, 'e')

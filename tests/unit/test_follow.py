@@ -19,7 +19,9 @@ import fixtures
 
 from tests.unit import base
 from tripleo_ffu import locks
+from tripleo_ffu import paths
 from tripleo_ffu.workflows import follow
+from tripleo_ffu.workflows import registration
 
 
 def task(tid, name, state, created='2026-01-01 00:00:00', info=None):
@@ -37,8 +39,23 @@ class FakeMistral(object):
         self.executions = types.SimpleNamespace(
             _get=self._get_fields, create=self._create, list=self._list,
             http_client=types.SimpleNamespace(base_url='http://m:8989/v2'))
-        self.tasks = types.SimpleNamespace(list=self._tasks)
+        # Task results ({status...} of the actions), by task id.
+        self.results = {}
+        self.tasks = types.SimpleNamespace(
+            list=self._tasks, get=lambda task_id: types.SimpleNamespace(
+                result=json.dumps(self.results.get(task_id, {}))))
         self.created = []
+        # Mistral has this package's workbook and actions.
+        self.workbook = registration.workbook_definition()
+        self.workbooks = types.SimpleNamespace(
+            get=lambda name: types.SimpleNamespace(definition=self.workbook),
+            create=self._set_workbook, update=self._set_workbook)
+        self.actions = types.SimpleNamespace(get=lambda name: name)
+        self.registered = []
+
+    def _set_workbook(self, definition):
+        self.registered.append(definition)
+        self.workbook = definition
 
     def _get_fields(self, url):
         # What the follower reads: never the input.
@@ -209,6 +226,69 @@ class TestFollower(base.TestCase):
                           '[report_failure] SUCCESS'], self.lines)
 
 
+class TestProgressLines(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.lines = []
+        self.clock = base.FakeClock()
+
+    def _follow(self, mistral, events_path=None):
+        follower = follow.Follower(mistral, self.lines.append, events_path,
+                                   poll_interval=1, clock=self.clock,
+                                   sleep=self.clock.sleep)
+        try:
+            follower.follow('e1', 60)
+        except follow.WorkflowFailed:
+            pass
+
+    def test_a_failed_playbook_is_not_shown_success(self):
+        mistral = FakeMistral([('ERROR', [
+            task('r', 'run_playbook', 'SUCCESS'),
+            task('f', 'report_failure', 'SUCCESS')], {}, None)])
+        mistral.results['r'] = {'status': 'FAILED'}
+        self._follow(mistral)
+        self.assertEqual(['[run_playbook] FAILED',
+                          '[report_failure] SUCCESS'], self.lines)
+
+    def test_ties_in_the_workflows_order(self):
+        same = '2026-01-01 00:00:01'
+        # Mistral listed them inverted (same creation second).
+        polls = [('SUCCESS', [task('s', 'report_success', 'SUCCESS', same),
+                              task('d', 'download_config', 'SUCCESS', same),
+                              task('u', 'unlock_stack', 'SUCCESS', same)],
+                  {}, None)]
+        mistral = FakeMistral(polls)
+        get = mistral.executions._get
+        mistral.executions._get = lambda url: types.SimpleNamespace(
+            **dict(vars(get(url)),
+                   workflow_name=paths.workflow_name('prepare')))
+        self._follow(mistral)
+        self.assertEqual(['[download_config] SUCCESS',
+                          '[report_success] SUCCESS',
+                          '[unlock_stack] SUCCESS'], self.lines)
+
+    def test_release_and_step_transitions_without_the_bulk(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path, 'e')
+        with open(path, 'w') as f:
+            for release, step, task_name, changed in (
+                    ('ocata', 0, 'include_tasks', False),
+                    ('ocata', 0, 'Note the release', False),
+                    ('ocata', 1, 'Stop keystone', True),
+                    ('pike', 1, 'Stop keystone', True)):
+                f.write(json.dumps({'event': 'runner_on_ok', 'event_data': {
+                    'host': 'c0', 'task': task_name, 'release': release,
+                    'step': step, 'changed': changed}}) + '\n')
+        self._follow(FakeMistral([('SUCCESS', [], {}, None)]), path)
+        self.assertEqual([
+            '-- release ocata, step 0',
+            '-- release ocata, step 1',
+            '  changed: c0 | Stop keystone (release ocata, step 1)',
+            '-- release pike, step 1',
+            '  changed: c0 | Stop keystone (release pike, step 1)'],
+            self.lines)
+
+
 class TestExecutorRecords(base.TestCase):
     """What the follower learns from the lock task and the lock files."""
 
@@ -334,3 +414,48 @@ class TestListing(base.TestCase):
             types.SimpleNamespace(output='not json')))
         self.assertEqual({'a': 1}, follow.parse_output(
             types.SimpleNamespace(output={'a': 1})))
+
+
+class TestRegistration(base.TestCase):
+    """The workbook an undercloud upgrade deleted comes back by itself."""
+
+    def setUp(self):
+        super().setUp()
+        self.mistral = FakeMistral([])
+
+    def test_current_workbook_left_alone(self):
+        self.assertIsNone(registration.ensure_registered(self.mistral))
+        self.assertEqual([], self.mistral.registered)
+
+    def test_missing_workbook_registered(self):
+        class APIException(Exception):
+            error_code = 404
+
+        def deleted(name):
+            raise APIException('Workbook not found [name=%s]' % name)
+        self.mistral.workbooks.get = deleted
+        said = registration.ensure_registered(self.mistral)
+        self.assertIn('Registered workbook tripleo.ffwd_upgrade.v1 in '
+                      'Mistral: it was missing', said)
+        self.assertEqual([registration.workbook_definition()],
+                         self.mistral.registered)
+
+    def test_stale_workbook_updated(self):
+        self.mistral.workbook = 'an older definition'
+        said = registration.ensure_registered(self.mistral)
+        self.assertIn('Updated workbook tripleo.ffwd_upgrade.v1', said)
+        self.assertEqual(registration.workbook_definition(),
+                         self.mistral.workbook)
+
+    def test_missing_actions_named_with_what_to_do(self):
+        def get(name):
+            if name == 'tripleo_ffu.step_lock':
+                raise Exception('Action not found [name=%s]' % name)
+            return name
+        self.mistral.actions.get = get
+        e = self.assertRaises(follow.FFUError,
+                              registration.ensure_registered, self.mistral)
+        self.assertIn('Mistral does not have the tripleo-ffu actions '
+                      'tripleo_ffu.step_lock: install tripleo-ffu', str(e))
+        self.assertIn('restart them', str(e))
+        self.assertEqual([], self.mistral.registered)

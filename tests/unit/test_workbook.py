@@ -16,6 +16,7 @@ import os
 import yaml
 
 from tests.unit import base
+from tripleo_ffu.workflows import registration
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -71,10 +72,9 @@ class TestWorkbook(base.TestCase):
             {'stack', 'timeout', 'environment', 'files', 'parameters',
              'queue_name'}, names('converge'))
 
-    def test_sandbox_checks_every_registered_action(self):
-        from tripleo_ffu.sandbox import sandbox
+    def test_every_registered_action_is_checked(self):
         self.assertEqual(registered_actions(),
-                         set(sandbox.project_actions()))
+                         set(registration.project_actions()))
 
     def test_actions_used_are_registered(self):
         known = registered_actions()

@@ -122,6 +122,14 @@ def _where(data):
     return ' (%s)' % ', '.join(parts) if parts else ''
 
 
+def release_step(event):
+    """(release, step) a host result ran in, or None outside the walk."""
+    data = event.get('event_data') or {}
+    if data.get('release') in (None, '') or not data.get('host'):
+        return None
+    return data.get('release'), data.get('step')
+
+
 def format_event(event, verbose=False):
     """A progress line for the operator, or None for events not shown."""
     kind, data = event.get('event'), event.get('event_data') or {}
@@ -133,8 +141,10 @@ def format_event(event, verbose=False):
         return 'TASK [%s]' % data.get('task') if verbose else None
     host, task = data.get('host'), '%s%s' % (data.get('task'), _where(data))
     if kind == 'runner_on_ok':
-        state = 'changed' if data.get('changed') else 'ok'
-        return '  %s: %s | %s' % (state, host, task)
+        if not data.get('changed'):
+            # Includes, facts, checks: the bulk of a run, shown with -v.
+            return '  ok: %s | %s' % (host, task) if verbose else None
+        return '  changed: %s | %s' % (host, task)
     if kind == 'runner_on_failed':
         label = 'failed (ignored)' if data.get('ignore_errors') else 'FAILED'
         return '  %s: %s | %s | %s' % (label, host, task, data.get('msg'))

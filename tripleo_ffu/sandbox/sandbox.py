@@ -37,6 +37,8 @@ from tripleo_ffu.sandbox import node_tool
 from tripleo_ffu.sandbox import queens
 from tripleo_ffu.sandbox import processes
 from tripleo_ffu.sandbox.processes import SandboxError
+from tripleo_ffu.workflows import follow
+from tripleo_ffu.workflows import registration
 
 PG_BIN_DIRS = ('/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin',
                '/usr/lib/postgresql/17/bin')
@@ -85,18 +87,6 @@ def check_server_dependencies():
                 sys.prefix, ', '.join(missing)))
 
 
-def project_actions():
-    """The project's Mistral actions, from its installed entry points."""
-    from importlib import metadata
-    names = sorted(ep.name for ep in metadata.entry_points(
-        group='mistral.actions') if ep.name.startswith('tripleo_ffu.'))
-    if not names:
-        raise SandboxError('no tripleo_ffu.* entry points in group '
-                           'mistral.actions: install tripleo-ffu (pip '
-                           'install -e .) in %s' % sys.prefix)
-    return names
-
-
 def default_state_dir():
     if os.environ.get('TRIPLEO_FFU_SANDBOX_DIR'):
         return os.environ['TRIPLEO_FFU_SANDBOX_DIR']
@@ -106,19 +96,6 @@ def default_state_dir():
     base = os.environ.get('XDG_DATA_HOME') or os.path.expanduser(
         '~/.local/share')
     return os.path.join(base, 'tripleo-ffu', 'sandbox')
-
-
-def find_workbook():
-    """This checkout's workbook, else the installed copy."""
-    here = os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))
-    for candidate in (os.path.join(here, 'workbooks', 'ffwd_upgrade.yaml'),
-                      os.path.join(sys.prefix, 'share', 'tripleo-ffu',
-                                   'workbooks', 'ffwd_upgrade.yaml')):
-        if os.path.isfile(candidate):
-            return candidate
-    raise SandboxError('workbooks/ffwd_upgrade.yaml not found beside the '
-                       'package nor under %s/share/tripleo-ffu' % sys.prefix)
 
 
 def _bin(name):
@@ -576,24 +553,12 @@ class Sandbox(object):
         return client.Client('1', endpoint=self.heat_url, token='sandbox')
 
     def _register_workbook(self):
-        mistral = self.mistral_client()
-        with open(find_workbook()) as f:
-            definition = f.read()
-        names = [w.name for w in mistral.workbooks.list()]
-        if paths.WORKBOOK_NAME in names:
-            mistral.workbooks.update(definition)
-        else:
-            mistral.workbooks.create(definition)
-        self.out('Registered workbook %s' % paths.WORKBOOK_NAME)
-        for action in project_actions():
-            try:
-                mistral.actions.get(action)
-            except Exception as e:
-                raise SandboxError(
-                    'Mistral does not see the action %s (%s): is '
-                    'tripleo-ffu installed in the Python that runs Mistral '
-                    '(%s)? See %s' % (action, e, sys.executable,
-                                      self._log('mistral')))
+        try:
+            said = registration.ensure_registered(self.mistral_client())
+        except follow.FFUError as e:
+            raise SandboxError('%s (Mistral runs with %s; its log: %s)' % (
+                e, sys.executable, self._log('mistral')))
+        self.out(said or 'Workbook %s is registered' % paths.WORKBOOK_NAME)
 
     def _init_nodes(self, fresh=False):
         for hostname, spec in DEMO_NODES.items():

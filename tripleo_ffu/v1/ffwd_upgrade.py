@@ -32,6 +32,7 @@ from tripleo_ffu import records
 from tripleo_ffu.v1 import environment
 from tripleo_ffu.v1 import redact
 from tripleo_ffu.workflows import follow
+from tripleo_ffu.workflows import registration
 
 LOG = logging.getLogger(__name__)
 
@@ -118,6 +119,11 @@ class FFWDUpgradeBase(command.Command):
     def _write(self, line):
         write_line(self.app, line)
 
+    def _ensure_registered(self, mistral):
+        said = registration.ensure_registered(mistral)
+        if said:
+            self._write(said)
+
     def run(self, parsed_args):
         # Before osc-lib logs the parsed arguments at debug level.
         self.redactor = redact.install(redact.argument_values(
@@ -137,6 +143,7 @@ class FFWDUpgradeBase(command.Command):
                 'started.' % self.step)
         mistral = self.app.client_manager.workflow_engine
         try:
+            self._ensure_registered(mistral)
             execution = follow.start(mistral, self.step, workflow_input)
         except follow.FFUError as e:
             raise exceptions.CommandError(str(e))
@@ -372,6 +379,9 @@ class FFWDUpgradeStatus(command.Lister):
         redact.install()
         mistral = self.app.client_manager.workflow_engine
         try:
+            said = registration.ensure_registered(mistral)
+            if said:
+                write_line(self.app, said)
             if parsed_args.execution:
                 return self._detail(mistral, parsed_args)
             executions = follow.list_executions(mistral, parsed_args.stack)

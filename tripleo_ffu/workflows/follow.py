@@ -17,8 +17,11 @@ polling the execution and its tasks, never by waiting for a message that
 can be lost, and every wait is bounded.
 """
 
+import functools
 import json
 import time
+
+import yaml
 
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import paths
@@ -31,6 +34,9 @@ POLL_INTERVAL = 0.5
 # How long the API may not answer before the follower gives up: a
 # restart of the API, or a stopped executor's Ansible being stopped.
 UNREACHABLE_GRACE_S = 10
+# Tasks whose action result has a status of its own: Mistral shows them
+# SUCCESS when the action ran, even when what it ran failed.
+RESULT_STATUS_TASKS = ('wait_stack', 'run_playbook')
 # Every workflow's first task; its result names the executor's work dir.
 LOCK_TASK = 'lock_stack'
 # What a follower reads of an execution: never its input.
@@ -121,6 +127,23 @@ def _json_dict(value):
     return value if isinstance(value, dict) else {}
 
 
+@functools.lru_cache()
+def _workflow_tasks():
+    with open(paths.workbook_path()) as f:
+        workbook = yaml.safe_load(f)
+    return {'%s.%s' % (workbook['name'], name): list(workflow['tasks'])
+            for name, workflow in workbook['workflows'].items()}
+
+
+def registration_order(workflow_name):
+    """{task name: its place in the workflow's definition}."""
+    try:
+        names = _workflow_tasks().get(workflow_name) or []
+    except (OSError, ValueError, yaml.YAMLError):
+        names = []
+    return {name: index for index, name in enumerate(names)}
+
+
 def lock_task_result(mistral, tasks):
     """{work_dir, lock, taken_over} of the lock task among `tasks`, or {}."""
     for task in tasks:
@@ -172,9 +195,19 @@ class Follower(object):
         self.events_for = events_for
         self._task_states = {}
         self._events_offset = 0
+        self._where = None
         self._lock_read = False
 
-    def _report_tasks(self, execution_id):
+    def _shown_state(self, task):
+        """The task's state, or FAILED when what its action ran failed."""
+        if task.state == 'SUCCESS' and task.name in RESULT_STATUS_TASKS:
+            full = call(self.mistral, self.mistral.tasks.get, task.id)
+            if _json_dict(getattr(full, 'result', None)).get(
+                    'status') == 'FAILED':
+                return 'FAILED'
+        return task.state
+
+    def _report_tasks(self, execution_id, workflow_name=None):
         # Sorted by Mistral, which keeps sub-second creation times (its API
         # shows whole seconds only).
         tasks = call(self.mistral, self.mistral.tasks.list,
@@ -188,11 +221,14 @@ class Follower(object):
                     self._task_states.get(task.id) != task.state):
                 self._task_states[task.id] = task.state
                 changed.append(task)
-        # Within one poll, what ended came before what started after it;
-        # the sort is stable, so each group keeps Mistral's creation order.
-        changed.sort(key=lambda t: t.state not in FINAL_STATES)
+        # Within one poll, what ended came before what started after it,
+        # each group in the workflow's own order: Mistral's creation times
+        # can tie, and then its order inverts.
+        order = registration_order(workflow_name)
+        changed.sort(key=lambda t: (t.state not in FINAL_STATES,
+                                    order.get(t.name, len(order))))
         for task in changed:
-            line = '[%s] %s' % (task.name, task.state)
+            line = '[%s] %s' % (task.name, self._shown_state(task))
             if task.state == 'ERROR' and task.state_info:
                 line += ': %s' % task.state_info
             self.write(line)
@@ -221,6 +257,10 @@ class Follower(object):
         events, self._events_offset = events_mod.read_new_events(
             self.events_path, self._events_offset)
         for event in events:
+            where = events_mod.release_step(event)
+            if where and where != self._where:
+                self._where = where
+                self.write('-- release %s, step %s' % where)
             line = events_mod.format_event(event, self.verbose)
             if line:
                 self.write(line)
@@ -234,7 +274,9 @@ class Follower(object):
         execution = get_execution(self.mistral, execution_id)
         # Ansible events first: they happened before the task ended.
         self._report_events()
-        running = self._report_tasks(execution_id)
+        running = self._report_tasks(execution_id,
+                                     getattr(execution, 'workflow_name',
+                                             None))
         return execution, running
 
     def follow(self, execution_id, timeout_s):

@@ -1,0 +1,101 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The workbook and actions this package installs, as Mistral has them.
+
+An undercloud install or upgrade (instack-undercloud's Mistral
+post-config) deletes every workbook whose name starts with "tripleo" and
+re-creates only tripleo-common's own, and the FFU procedure starts with an
+undercloud upgrade. So every command checks, before it starts anything,
+that Mistral has this package's workbook (same definition) and actions,
+and registers the workbook when it is missing or stale.
+"""
+
+import sys
+
+from tripleo_ffu import paths
+from tripleo_ffu.workflows import follow
+
+
+def workbook_definition():
+    try:
+        with open(paths.workbook_path()) as f:
+            return f.read()
+    except OSError as e:
+        raise follow.FFUError(str(e))
+
+
+def project_actions():
+    """The package's Mistral actions, from its installed entry points."""
+    from importlib import metadata
+    names = sorted(ep.name for ep in metadata.entry_points(
+        group='mistral.actions') if ep.name.startswith('tripleo_ffu.'))
+    if not names:
+        raise follow.FFUError(
+            'no tripleo_ffu.* entry points in group mistral.actions: '
+            'install tripleo-ffu in %s' % sys.prefix)
+    return names
+
+
+def _not_found(exc):
+    return getattr(exc, 'error_code', None) == 404 or (
+        'not found' in str(exc).lower())
+
+
+def missing_actions(mistral, names):
+    missing = []
+    for name in names:
+        try:
+            follow.call(mistral, mistral.actions.get, name)
+        except follow.MistralUnreachable:
+            raise
+        except Exception as e:
+            if not _not_found(e):
+                raise
+            missing.append(name)
+    return missing
+
+
+def ensure_registered(mistral, definition=None, actions=None):
+    """Make Mistral's workbook this package's; return what was done.
+
+    Returns a sentence when the workbook was created or updated, None
+    when it was current. Raises FFUError when Mistral lacks the actions:
+    no workbook can help then.
+    """
+    definition = definition or workbook_definition()
+    missing = missing_actions(mistral, actions or project_actions())
+    if missing:
+        raise follow.FFUError(
+            'Mistral does not have the tripleo-ffu actions %s: install '
+            'tripleo-ffu (pip install tripleo-ffu) in the Python that runs '
+            'the Mistral engine and executor, restart them (e.g. systemctl '
+            'restart openstack-mistral-engine openstack-mistral-executor), '
+            'then run the command again.' % ', '.join(missing))
+    try:
+        registered = follow.call(mistral, mistral.workbooks.get,
+                                 paths.WORKBOOK_NAME)
+    except follow.MistralUnreachable:
+        raise
+    except Exception as e:
+        if not _not_found(e):
+            raise
+        follow.call(mistral, mistral.workbooks.create, definition)
+        return ('Registered workbook %s in Mistral: it was missing (an '
+                'undercloud install or upgrade deletes the workbooks named '
+                'tripleo*).' % paths.WORKBOOK_NAME)
+    if (registered.definition or '').strip() != definition.strip():
+        follow.call(mistral, mistral.workbooks.update, definition)
+        return ('Updated workbook %s in Mistral to this package\'s '
+                'definition (the registered one differed).'
+                % paths.WORKBOOK_NAME)
+    return None

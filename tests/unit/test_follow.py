@@ -396,18 +396,44 @@ class TestStart(base.TestCase):
 
 class TestListing(base.TestCase):
 
-    def test_list_filters_by_workbook_and_stack(self):
-        def ex(eid, wf, stack):
+    def test_list_filters_on_the_server_then_by_stack_page_by_page(self):
+        def ex(eid, stack):
             return types.SimpleNamespace(
-                id=eid, workflow_name=wf, input=json.dumps({'stack': stack}))
+                id=eid, workflow_name='tripleo.ffwd_upgrade.v1.run',
+                input=json.dumps({'stack': stack}))
+        # Newest first: another stack's executions fill the first page.
+        server = [ex('9', 'other'), ex('8', 'other'), ex('7', 'overcloud'),
+                  ex('6', 'other'), ex('5', 'overcloud'), ex('4', 'oc')]
+        asked = []
+
+        def listing(limit, marker, sort_keys, sort_dirs, workflow_name):
+            asked.append((marker, workflow_name))
+            start = [e.id for e in server].index(marker) + 1 if marker else 0
+            return server[start:start + limit]
         mistral = FakeMistral([])
-        mistral.executions.list = lambda **kw: [
-            ex('1', 'tripleo.ffwd_upgrade.v1.run', 'overcloud'),
-            ex('2', 'other.wf', 'overcloud'),
-            ex('3', 'tripleo.ffwd_upgrade.v1.prepare', 'other'),
-            ex('4', 'tripleo.ffwd_upgrade.v1.converge', 'overcloud')]
-        self.assertEqual(['1', '4'], [e.id for e in follow.list_executions(
-            mistral, 'overcloud')])
+        mistral.executions.list = listing
+        self.assertEqual(['7', '5'], [e.id for e in follow.list_executions(
+            mistral, 'overcloud', limit=2, page_size=2)])
+        self.assertEqual(
+            [('', 'in:tripleo.ffwd_upgrade.v1.prepare,'
+                  'tripleo.ffwd_upgrade.v1.run,'
+                  'tripleo.ffwd_upgrade.v1.converge'),
+             ('8', asked[0][1]), ('6', asked[0][1])], asked)
+
+    def test_current_task_of_a_failed_execution(self):
+        failed = types.SimpleNamespace(
+            id='e', state='ERROR', workflow_name=paths.workflow_name('prepare'))
+        # The wait's own result failed: its task is SUCCESS, then reports.
+        tasks = [task('l', 'lock_stack', 'SUCCESS'),
+                 task('u', 'update_stack', 'SUCCESS'),
+                 task('w', 'wait_stack', 'SUCCESS'),
+                 task('r', 'report_failure', 'SUCCESS'),
+                 task('x', 'unlock_after_failure', 'SUCCESS')]
+        self.assertEqual('wait_stack', follow.current_task(None, failed,
+                                                           tasks))
+        tasks[0] = task('l', 'lock_stack', 'ERROR')
+        self.assertEqual('lock_stack', follow.current_task(None, failed,
+                                                           tasks[:1]))
 
     def test_parse_output_tolerates_garbage(self):
         self.assertEqual({}, follow.parse_output(

@@ -384,9 +384,9 @@ class FFWDUpgradeStatus(command.Lister):
                 write_line(self.app, said)
             if parsed_args.execution:
                 return self._detail(mistral, parsed_args)
-            executions = follow.list_executions(mistral, parsed_args.stack)
-            rows = [self._row(mistral, e)
-                    for e in executions[:parsed_args.limit]]
+            executions = follow.list_executions(mistral, parsed_args.stack,
+                                                parsed_args.limit)
+            rows = [self._row(mistral, e) for e in executions]
         except follow.FFUError as e:
             raise exceptions.CommandError(str(e))
         return self.COLUMNS, rows

@@ -37,6 +37,9 @@ UNREACHABLE_GRACE_S = 10
 # Tasks whose action result has a status of its own: Mistral shows them
 # SUCCESS when the action ran, even when what it ran failed.
 RESULT_STATUS_TASKS = ('wait_stack', 'run_playbook')
+# The workflows' closing tasks, never "the step that failed".
+REPORTING_TASKS = ('report_success', 'report_failure', 'unlock_stack',
+                   'unlock_after_failure')
 # Every workflow's first task; its result names the executor's work dir.
 LOCK_TASK = 'lock_stack'
 # What a follower reads of an execution: never its input.
@@ -350,14 +353,26 @@ class Follower(object):
                 said or 'Its action may still be working.', execution_id))
 
 
-def list_executions(mistral, stack, limit=100):
-    """The ffwd-upgrade executions of `stack`, newest first."""
-    prefix = paths.WORKBOOK_NAME + '.'
-    found = call(mistral, mistral.executions.list, limit=limit,
-                 sort_keys='created_at', sort_dirs='desc')
-    return [e for e in found
-            if (e.workflow_name or '').startswith(prefix) and
-            execution_input(e).get('stack', 'overcloud') == stack]
+def list_executions(mistral, stack, limit=20, page_size=100, max_pages=20):
+    """The ffwd-upgrade executions of `stack`, newest first, at most `limit`.
+
+    Mistral filters on the workflow names; the stack is in the input,
+    which Mistral cannot filter on, so pages are read until `limit` are
+    found (bounded: `max_pages`).
+    """
+    names = 'in:' + ','.join(paths.workflow_name(step)
+                             for step in ('prepare', 'run', 'converge'))
+    found, marker = [], ''
+    for _ in range(max_pages):
+        page = call(mistral, mistral.executions.list, limit=page_size,
+                    marker=marker, sort_keys='created_at', sort_dirs='desc',
+                    workflow_name=names)
+        found += [e for e in page
+                  if execution_input(e).get('stack', 'overcloud') == stack]
+        if len(found) >= limit or len(page) < page_size:
+            break
+        marker = page[-1].id
+    return found[:limit]
 
 
 def current_task(mistral, execution, tasks=None):
@@ -372,4 +387,10 @@ def current_task(mistral, execution, tasks=None):
                      workflow_execution_id=execution.id)
     wanted = 'ERROR' if execution.state == 'ERROR' else 'RUNNING'
     names = [t.name for t in tasks if t.state == wanted]
+    if not names and execution.state == 'ERROR':
+        # An action whose own result failed (its task is SUCCESS): the
+        # last step the workflow reached before reporting.
+        order = registration_order(execution.workflow_name)
+        steps = [t.name for t in tasks if t.name not in REPORTING_TASKS]
+        names = sorted(steps, key=lambda n: order.get(n, -1))[-1:]
     return ', '.join(names)

@@ -422,7 +422,8 @@ class TestListing(base.TestCase):
 
     def test_current_task_of_a_failed_execution(self):
         failed = types.SimpleNamespace(
-            id='e', state='ERROR', workflow_name=paths.workflow_name('prepare'))
+            id='e', state='ERROR',
+            workflow_name=paths.workflow_name('prepare'))
         # The wait's own result failed: its task is SUCCESS, then reports.
         tasks = [task('l', 'lock_stack', 'SUCCESS'),
                  task('u', 'update_stack', 'SUCCESS'),

@@ -120,9 +120,10 @@ class TestFastForwardUpgrade(base.FunctionalTestCase):
         self.assertNotIn('FFWD Upgrade Run on stack overcloud complete.',
                          failed.out)
         execution = re.search(r'execution ([0-9a-f-]{36})', failed.out)[1]
-        status = self.openstack('status', execution, '-f', 'value', '-c',
-                                'State', '-c', 'Message')
-        self.assertIn('ERROR', status.out)
+        # One field per line: "<field> <value>" with -f value.
+        status = self.openstack('status', execution, '-f', 'value')
+        self.assertIn('State ERROR\n', status.out)
+        self.assertIn('Task run_playbook\n', status.out)
         self.assertIn('Keystone db sync', status.out)
         applied = [m['release'] for m in
                    self.node(base.CONTROLLER)['migrations']]

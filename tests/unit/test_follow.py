@@ -298,6 +298,8 @@ class TestExecutorRecords(base.TestCase):
         self.clock = base.FakeClock()
         self.work_dir = self.useFixture(fixtures.TempDir()).path
         os.makedirs(locks.locks_dir(self.work_dir))
+        self.events_file = paths.events_file(self.work_dir, 'oc', 'e1')
+        os.makedirs(os.path.dirname(self.events_file))
 
     def _mistral(self, polls, lock_result):
         mistral = FakeMistral(polls)
@@ -308,12 +310,11 @@ class TestExecutorRecords(base.TestCase):
     def _follow(self, mistral, execution_id='e1'):
         follower = follow.Follower(
             mistral, self.lines.append, poll_interval=1, clock=self.clock,
-            sleep=self.clock.sleep, stack='oc',
-            events_for=lambda work_dir: os.path.join(work_dir, 'events'))
+            sleep=self.clock.sleep, stack='oc', run_events=True)
         return follower, follower.follow(execution_id, 60)
 
     def test_events_found_where_the_executor_resolved_the_work_dir(self):
-        with open(os.path.join(self.work_dir, 'events'), 'w') as f:
+        with open(self.events_file, 'w') as f:
             f.write(json.dumps({'event': 'playbook_on_play_start',
                                 'event_data': {'play': 'p'}}) + '\n')
         mistral = self._mistral([
@@ -323,6 +324,7 @@ class TestExecutorRecords(base.TestCase):
                 'step': 'run', 'execution_id': 'e0', 'state': 'ERROR'}})
         follower, _ = self._follow(mistral)
         self.assertEqual(self.work_dir, follower.work_dir)
+        self.assertTrue(follower.events.local)
         self.assertEqual(['[lock_stack] SUCCESS',
                           '  took over the lock of run execution e0 (ERROR)',
                           'PLAY [p]'], self.lines)
@@ -333,7 +335,7 @@ class TestExecutorRecords(base.TestCase):
         locks.write(locks.step_lock_path(self.work_dir, 'oc'),
                     {'execution_id': 'e1', 'step': 'run',
                      'executor': locks.process_identity(ended.pid)})
-        with open(os.path.join(self.work_dir, 'events'), 'w') as f:
+        with open(self.events_file, 'w') as f:
             for event, data in (
                     ('playbook_on_task_start', {'task': 'Stop nova'}),
                     ('runner_on_ok', {'host': 'c0', 'task': 'Stop nova',
@@ -343,7 +345,7 @@ class TestExecutorRecords(base.TestCase):
         locks.write(locks.ansible_lock_path(self.work_dir, 'oc'), dict(
             locks.process_identity(ended.pid), running=True,
             execution_id='e1', playbook='p.yaml',
-            events_file=os.path.join(self.work_dir, 'events')))
+            events_file=self.events_file))
         mistral = self._mistral(
             [('RUNNING', [task('l', 'lock_stack', 'SUCCESS'),
                           task('r', 'run_playbook', 'RUNNING')], {}, None)],
@@ -358,6 +360,57 @@ class TestExecutorRecords(base.TestCase):
                       'nova" (release ocata, step 2), with its Mistral '
                       'executor: the nodes may be in the middle of that '
                       'step.' % ended.pid, str(e))
+
+
+class TestRemoteProgress(base.TestCase):
+    """A follower that cannot read the executor's work dir asks Mistral."""
+
+    def test_events_through_the_run_events_action(self):
+        served = [[{'event': 'playbook_on_play_start',
+                    'event_data': {'play': 'p'}}], []]
+        calls = []
+
+        def create(name, input, run_sync, save_result):
+            calls.append((name, input, run_sync, save_result))
+            events = served.pop(0) if served else []
+            return types.SimpleNamespace(output=json.dumps({'result': {
+                'events': events, 'offset': input['offset'] + 10}}))
+        mistral = FakeMistral([])
+        mistral.action_executions = types.SimpleNamespace(create=create)
+        source = follow.events_source(mistral, 'oc', 'e1',
+                                      '/nowhere/this/host/can/read')
+        self.assertFalse(source.local)
+        self.assertEqual('p', source.read()[0]['event_data']['play'])
+        self.assertEqual([], source.read())
+        self.assertEqual(
+            [('tripleo_ffu.run_events', {'stack': 'oc', 'execution_id': 'e1',
+                                         'work_dir': '/nowhere/this/host/can/'
+                                         'read', 'offset': 0}, True, False),
+             ('tripleo_ffu.run_events', {'stack': 'oc', 'execution_id': 'e1',
+                                         'work_dir': '/nowhere/this/host/can/'
+                                         'read', 'offset': 10}, True, False)],
+            calls)
+
+    def test_the_action_serves_bounded_pages(self):
+        from tripleo_ffu.actions import progress
+        work_dir = self.useFixture(fixtures.TempDir()).path
+        path = paths.events_file(work_dir, 'oc', 'e1')
+        os.makedirs(os.path.dirname(path))
+        line = json.dumps({'event': 'runner_on_ok',
+                           'event_data': {'msg': 'x' * 1000}}) + '\n'
+        with open(path, 'w') as f:
+            f.write(line * 600)
+        pages, offset = [], 0
+        while True:
+            page = progress.RunEventsAction('oc', 'e1', offset,
+                                            work_dir).run(None)
+            if not page['events']:
+                break
+            self.assertLessEqual(page['offset'] - offset, progress.MAX_BYTES)
+            pages.append(len(page['events']))
+            offset = page['offset']
+        self.assertEqual(600, sum(pages))
+        self.assertEqual(3, len(pages))
 
 
 class TestStart(base.TestCase):

@@ -17,15 +17,19 @@ import json
 MAX_FAILURES = 50
 
 
-def read_new_events(path, offset):
+def read_new_events(path, offset, max_bytes=-1):
     """Complete lines after byte `offset`; return (events, new offset).
 
     A line still being written (no newline yet) is left for the next call.
+    With `max_bytes`, at most that much is read (but always one whole
+    line, however long), the rest is left for the next call.
     """
     try:
         with open(path, 'rb') as f:
             f.seek(offset)
-            data = f.read()
+            data = f.read(max_bytes)
+            if max_bytes > 0 and b'\n' not in data:
+                data += f.readline()
     except FileNotFoundError:
         return [], offset
     end = data.rfind(b'\n') + 1

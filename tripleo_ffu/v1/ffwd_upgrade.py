@@ -17,7 +17,6 @@ the upgrade behaviour lives in the workflows and their actions.
 """
 
 import argparse
-import functools
 import logging
 import os
 import sys
@@ -112,9 +111,8 @@ class FFWDUpgradeBase(command.Command):
     def workflow_input(self, parsed_args):
         raise NotImplementedError()
 
-    def events_for(self, parsed_args, execution_id):
-        """work_dir -> this run's events file; None: no Ansible events."""
-        return None
+    # Whether the step runs Ansible, whose events are shown.
+    run_events = False
 
     def _write(self, line):
         write_line(self.app, line)
@@ -152,8 +150,7 @@ class FFWDUpgradeBase(command.Command):
         output = follow_to_end(
             mistral, execution.id, follow_timeout(parsed_args.timeout),
             self._write, parsed_args.stack, parsed_args.work_dir,
-            self.events_for(parsed_args, execution.id),
-            self.app.options.verbose_level > 1)
+            self.run_events, self.app.options.verbose_level > 1)
         self.report(output)
         self._write('FFWD Upgrade %s on stack %s complete.' % (
             self.step.capitalize(), parsed_args.stack))
@@ -169,10 +166,6 @@ def write_line(app, line):
     app.stdout.flush()
 
 
-def events_file_of(work_dir, stack, execution_id):
-    return paths.events_file(work_dir, stack, execution_id)
-
-
 def follow_timeout(minutes):
     """How long the CLI follows: the action's bound plus Mistral's grace.
 
@@ -184,10 +177,10 @@ def follow_timeout(minutes):
 
 
 def follow_to_end(mistral, execution_id, timeout_s, write, stack, work_dir,
-                  events_for, verbose):
+                  run_events, verbose):
     """Follow an execution; turn every way it can end badly into an error."""
     follower = follow.Follower(mistral, write, verbose=verbose, stack=stack,
-                               work_dir=work_dir, events_for=events_for)
+                               work_dir=work_dir, run_events=run_events)
     try:
         return follower.follow(execution_id, timeout_s)
     except KeyboardInterrupt:
@@ -329,9 +322,7 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             raise exceptions.CommandError('%s; nothing was started.' % e)
         return workflow_input
 
-    def events_for(self, parsed_args, execution_id):
-        return functools.partial(events_file_of, stack=parsed_args.stack,
-                                 execution_id=execution_id)
+    run_events = True
 
     def report(self, output):
         super().report(output)
@@ -404,16 +395,14 @@ class FFWDUpgradeStatus(command.Lister):
         if parsed_args.follow and execution.state not in (
                 follow.FINAL_STATES):
             inputs = follow.execution_input(execution)
-            stack = inputs.get('stack', 'overcloud')
-            events_for = None
-            if execution.workflow_name == paths.workflow_name('run'):
-                events_for = functools.partial(
-                    events_file_of, stack=stack, execution_id=execution_id)
             try:
                 follow_to_end(mistral, execution_id,
                               follow_timeout(parsed_args.timeout),
                               lambda line: write_line(self.app, line),
-                              stack, inputs.get('work_dir'), events_for,
+                              inputs.get('stack', 'overcloud'),
+                              inputs.get('work_dir'),
+                              execution.workflow_name ==
+                              paths.workflow_name('run'),
                               self.app.options.verbose_level > 1)
             finally:
                 execution = follow.call(mistral, mistral.executions.get,

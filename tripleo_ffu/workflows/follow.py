@@ -19,6 +19,7 @@ can be lost, and every wait is bounded.
 
 import functools
 import json
+import os
 import time
 
 import yaml
@@ -31,6 +32,10 @@ FINAL_STATES = ('SUCCESS', 'ERROR', 'CANCELLED')
 # Task states not worth a progress line (about to run, or waiting).
 QUIET_STATES = ('IDLE', 'WAITING')
 POLL_INTERVAL = 0.5
+# How often a local events file is read between two polls of Mistral.
+EVENTS_POLL_S = 0.05
+# The read-only action that serves a run's events to remote clients.
+EVENTS_ACTION = 'tripleo_ffu.run_events'
 # How long the API may not answer before the follower gives up: a
 # restart of the API, or a stopped executor's Ansible being stopped.
 UNREACHABLE_GRACE_S = 10
@@ -174,32 +179,85 @@ def get_execution(mistral, execution_id):
                 % (execution_id, ','.join(EXECUTION_FIELDS)))
 
 
+class LocalEvents(object):
+    """A run's events from its file, on the executor's host."""
+
+    local = True
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+
+    def read(self):
+        events, self.offset = events_mod.read_new_events(self.path,
+                                                         self.offset)
+        return events
+
+
+class RemoteEvents(object):
+    """A run's events through Mistral, for a client that cannot read them.
+
+    Each read is a synchronous, unsaved run of the read-only action
+    tripleo_ffu.run_events on the executor.
+    """
+
+    local = False
+
+    def __init__(self, mistral, stack, execution_id, work_dir):
+        self.mistral = mistral
+        self.input = {'stack': stack, 'execution_id': execution_id,
+                      'work_dir': work_dir}
+        self.offset = 0
+
+    def read(self):
+        execution = call(self.mistral, self.mistral.action_executions.create,
+                         EVENTS_ACTION, dict(self.input, offset=self.offset),
+                         run_sync=True, save_result=False)
+        result = _json_dict(getattr(execution, 'output', None)).get(
+            'result') or {}
+        self.offset = result.get('offset', self.offset)
+        return result.get('events') or []
+
+
+def events_source(mistral, stack, execution_id, work_dir):
+    """The file when this host can read the stack's config dir, else Mistral.
+
+    On a UI's host or another CLI host the work dir is absent or not
+    readable (it is private to the executor's user).
+    """
+    config_dir = paths.config_dir(work_dir, stack)
+    if os.access(config_dir, os.R_OK | os.X_OK):
+        return LocalEvents(paths.events_file(work_dir, stack, execution_id))
+    return RemoteEvents(mistral, stack, execution_id, work_dir)
+
+
 class Follower(object):
     """Prints an execution's task and Ansible progress until it ends.
 
-    `work_dir` and `events_for` locate the executor's records: the work
-    dir is the one the lock task resolved on the executor (or the
-    caller's, when given), `events_for(work_dir)` the run's events file.
+    `run_events`: the execution is a run, whose Ansible events are shown
+    too, read from the executor's work dir (the caller's `work_dir`, else
+    the one the lock task resolved on the executor) where this host can
+    read it, else through Mistral.
     """
 
     def __init__(self, mistral, write, events_path=None, verbose=False,
                  poll_interval=POLL_INTERVAL, clock=time.monotonic,
                  sleep=time.sleep, stack=None, work_dir=None,
-                 events_for=None):
+                 run_events=False):
         self.mistral = mistral
         self.write = write
-        self.events_path = events_path
+        self.events = LocalEvents(events_path) if events_path else None
         self.verbose = verbose
         self.poll_interval = poll_interval
         self.clock = clock
         self.sleep = sleep
         self.stack = stack
         self.work_dir = work_dir
-        self.events_for = events_for
+        self.run_events = run_events
         self._task_states = {}
-        self._events_offset = 0
         self._where = None
         self._lock_read = False
+        self._execution_id = None
 
     def _shown_state(self, task):
         """The task's state, or FAILED when what its action ran failed."""
@@ -246,8 +304,9 @@ class Follower(object):
         self._lock_read = True
         result = lock_task_result(self.mistral, [task])
         self.work_dir = self.work_dir or result.get('work_dir')
-        if self.events_path is None and self.events_for and self.work_dir:
-            self.events_path = self.events_for(self.work_dir)
+        if self.events is None and self.run_events and self.work_dir:
+            self.events = events_source(self.mistral, self.stack,
+                                        self._execution_id, self.work_dir)
         stale = result.get('taken_over')
         if stale:
             self.write('  took over the lock of %s execution %s (%s)' % (
@@ -255,11 +314,9 @@ class Follower(object):
                 stale.get('state')))
 
     def _report_events(self):
-        if not self.events_path:
+        if not self.events:
             return
-        events, self._events_offset = events_mod.read_new_events(
-            self.events_path, self._events_offset)
-        for event in events:
+        for event in self.events.read():
             where = events_mod.release_step(event)
             if where and where != self._where:
                 self._where = where
@@ -317,7 +374,24 @@ class Follower(object):
                     raise
             self.sleep(self.poll_interval)
 
+    def _wait(self):
+        """Sleep until the next poll; a local events file is read meanwhile.
+
+        Reading the file every EVENTS_POLL_S costs a stat; it brings
+        Ansible's lines within tens of milliseconds, where the poll of
+        Mistral (an HTTP round trip) stays at poll_interval.
+        """
+        end = self.clock() + self.poll_interval
+        while self.events is not None and self.events.local:
+            left = end - self.clock()
+            if left <= 0:
+                return
+            self.sleep(min(EVENTS_POLL_S, left))
+            self._report_events()
+        self.sleep(self.poll_interval)
+
     def _follow(self, execution_id, timeout_s):
+        self._execution_id = execution_id
         deadline = self.clock() + timeout_s
         while True:
             execution, running = self._poll_through_restarts(execution_id)
@@ -338,7 +412,7 @@ class Follower(object):
                         execution_id))
             if self.clock() >= deadline:
                 break
-            self.sleep(self.poll_interval)
+            self._wait()
         # Once more: it may have ended while we slept.
         execution, running = self._poll(execution_id)
         if execution.state in FINAL_STATES:

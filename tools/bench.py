@@ -289,16 +289,25 @@ def bench_run(args, box):
         'ratio <= 1.10')
 
 
-def bench_latency(args, box):
-    """Time from the callback writing an event to the CLI printing it."""
+def _latencies(box, hide_work_dir=False):
+    """Seconds from each result written by the callback to its CLI line.
+
+    Over one demo run, for the changed and failed results shown by default.
+    hide_work_dir: the CLI runs where an empty tmpfs hides the executor's
+    work dir (as on another host), so it reads the events through Mistral.
+    """
     from tripleo_ffu.ansible import events as events_mod
     from tripleo_ffu import paths
-    ensure_prepared(box)
     box.reset()
-    proc = subprocess.Popen(
-        [os.path.join(BIN, 'openstack'), 'overcloud', 'ffwd-upgrade', 'run',
-         '--yes'], env=box.env(), stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, text=True, bufsize=1)
+    work_dir = box.env()['TRIPLEO_FFU_WORK_DIR']
+    argv = [os.path.join(BIN, 'openstack'), 'overcloud', 'ffwd-upgrade',
+            'run', '--yes']
+    if hide_work_dir:
+        argv = ['unshare', '--mount', '--propagation', 'private', 'sh',
+                '-c', 'mount -t tmpfs tmpfs "$0" && exec "$@"',
+                work_dir] + argv
+    proc = subprocess.Popen(argv, env=box.env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, bufsize=1)
     printed = {}  # line -> the times it was printed, in order
     execution = None
     for line in proc.stdout:
@@ -308,20 +317,31 @@ def bench_latency(args, box):
         printed.setdefault(line.rstrip('\n'), []).append(now)
     if proc.wait():
         raise SystemExit('ffwd-upgrade run failed during the latency bench')
-    events_file = paths.events_file(box.env()['TRIPLEO_FFU_WORK_DIR'],
-                                    'overcloud', execution)
-    events, _ = events_mod.read_new_events(events_file, 0)
+    events, _ = events_mod.read_new_events(
+        paths.events_file(work_dir, 'overcloud', execution), 0)
     delays = []
     for event in events:
         line = events_mod.format_event(event)
-        # The same line (e.g. "ok: host | include_tasks") comes back many
-        # times: pair the n-th event with the n-th printing.
-        if line in printed:
+        # The same line can come back: pair the n-th event with the n-th
+        # printing.
+        if line in printed and printed[line]:
             when = printed[line].pop(0)
             if event['event'].startswith('runner_on'):
                 delays.append(when - event['time'])
-    row('latency', 'event -> printed: %s' % spread(delays),
-        statistics.median(delays), None, 'median < 1 s')
+    return delays
+
+
+def bench_latency(args, box):
+    """Ansible event -> CLI line, from the file and through Mistral."""
+    ensure_prepared(box)
+    local = _latencies(box)
+    row('latency', 'event -> printed (events file): %s' % spread(local),
+        statistics.median(local), None, 'median < 0.1 s')
+    if os.geteuid() == 0 and shutil.which('unshare'):
+        remote = _latencies(box, hide_work_dir=True)
+        row('latency', 'event -> printed (via Mistral): %s'
+            % spread(remote), statistics.median(remote),
+            statistics.median(local), 'median < 1 s')
 
 
 # -- 7. the real Queens FFU run at 2, 10 and 20 nodes ----------------------

@@ -18,6 +18,7 @@ operator sees and that nothing was applied twice on the nodes.
 """
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -431,3 +432,29 @@ def readable_by_others(path, root):
             return False
         directory = os.path.dirname(directory)
     return True
+
+
+class TestRemoteFollower(SafetyTestCase):
+
+    def test_a_follower_that_cannot_read_the_work_dir(self):
+        """As a UI or a CLI on another host: progress through Mistral.
+
+        The CLI runs in a mount namespace where an empty tmpfs hides the
+        executor's work dir, as it is absent on another host.
+        """
+        if os.geteuid() != 0 or not shutil.which('unshare'):
+            self.skipTest('needs root and unshare to hide the work dir')
+        hide = ('mount -t tmpfs tmpfs "$0" && test ! -e "$0/overcloud" && '
+                'exec "$@"')
+        proc = subprocess.run(
+            ['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+             hide, self.work_dir, os.path.join(base.BIN, 'openstack'),
+             'overcloud', 'ffwd-upgrade', 'run', '--yes'],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdin=subprocess.DEVNULL, timeout=900, env=self.env())
+        self.assertEqual(0, proc.returncode, proc.stdout)
+        for line in ('-- release ocata, step ', '-- release pike, step ',
+                     '  changed: overcloud-controller-0 | ',
+                     'RECAP overcloud-controller-0 ok='):
+            self.assertIn(line, proc.stdout)
+        self.assertUpgraded()

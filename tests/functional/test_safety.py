@@ -458,3 +458,24 @@ class TestRemoteFollower(SafetyTestCase):
                      'RECAP overcloud-controller-0 ok='):
             self.assertIn(line, proc.stdout)
         self.assertUpgraded()
+
+
+class TestNoWorkflow(SafetyTestCase):
+
+    def test_run_without_mistral(self):
+        stopped = processes.stop(self.sandbox._pid_file('mistral'),
+                                 self.sandbox.state_dir)
+        self.assertTrue(stopped)
+        self.addCleanup(self.sandbox_up)
+        result = self.openstack('run', '--yes', '--no-workflow')
+        self.assertSucceeded(result, 'run')
+        self.assertIn('here, without Mistral (run local-', result.out)
+        self.assertIn('-- release pike, step ', result.out)
+        self.assertIn('Playbook fast_forward_upgrade_playbook.yaml '
+                      'succeeded on 2 host(s).', result.out)
+        self.assertUpgraded()
+        record = self.ansible_record()
+        self.assertTrue(record['execution_id'].startswith('local-'))
+        self.assertEqual('SUCCESS', record['status'])
+        self.assertIsNone(locks.read(locks.step_lock_path(self.work_dir,
+                                                          'overcloud')))

@@ -17,6 +17,8 @@ so every client (the CLI, a UI, a gate job) passes through it. A lock
 whose execution Mistral no longer runs is stale and is taken over.
 """
 
+import functools
+
 from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
@@ -88,8 +90,9 @@ class StepLockAction(actions.Action):
         execution_id = context.execution.workflow_execution_id
         try:
             mistral = clients.mistral_client(context, self.mistral_url)
-            with locks.guard(work_dir, self.stack):
-                return self._take(work_dir, execution_id, mistral)
+            return take_step_lock(
+                self.stack, self.step, work_dir, execution_id,
+                functools.partial(mistral_holder_state, mistral))
         except Exception as e:
             # Unsure whether another step runs: refuse, in one sentence.
             return actions.Result(
@@ -97,26 +100,63 @@ class StepLockAction(actions.Action):
                       'ffwd-upgrade step runs on stack %s (%s: %s)' % (
                           self.step, self.stack, type(e).__name__, e))
 
-    def _take(self, work_dir, execution_id, mistral):
-        path = locks.step_lock_path(work_dir, self.stack)
+
+def mistral_holder_state(mistral, holder):
+    return execution_state(mistral, holder.get('execution_id'))
+
+
+def local_holder_state(mistral, holder):
+    """The holder's state for a step run without Mistral.
+
+    Mistral's answer when it gives one; else the holder counts as running
+    while the process that took the lock (a Mistral executor, or a CLI
+    running a step itself) lives.
+    """
+    if mistral is not None:
+        try:
+            return execution_state(mistral, holder.get('execution_id'))
+        except Exception:
+            pass
+    executor = holder.get('executor')
+    return 'RUNNING' if executor and locks.process_alive(executor) else None
+
+
+def take_step_lock(stack, step, work_dir, execution_id, holder_state):
+    """Take the lock for `execution_id`, or refuse (an actions.Result).
+
+    `holder_state(holder)`: the state of the execution holding it, None
+    when it is gone.
+    """
+    path = locks.step_lock_path(work_dir, stack)
+    with locks.guard(work_dir, stack):
         holder = locks.read(path)
         taken_over = None
         if holder and holder.get('execution_id') != execution_id:
-            state = execution_state(mistral, holder.get('execution_id'))
+            state = holder_state(holder)
             if state in ACTIVE_STATES:
                 return actions.Result(error=holder_problem(
-                    holder, state, self.stack, self.step))
+                    holder, state, stack, step))
             taken_over = dict(holder, state=state or 'gone from Mistral')
         # A run whose execution has ended may have left Ansible behind.
-        ansible = locks.read(locks.ansible_lock_path(work_dir, self.stack))
+        ansible = locks.read(locks.ansible_lock_path(work_dir, stack))
         if ansible and ansible.get('running') and locks.group_alive(ansible):
             return actions.Result(error='Not starting %s: %s' % (
-                self.step, ansible_problem(ansible, self.stack)))
-        locks.write(path, {'execution_id': execution_id, 'step': self.step,
-                           'stack': self.stack, 'started_at': locks.now(),
+                step, ansible_problem(ansible, stack)))
+        locks.write(path, {'execution_id': execution_id, 'step': step,
+                           'stack': stack, 'started_at': locks.now(),
                            'executor': locks.this_process()})
-        return {'work_dir': work_dir, 'lock': path,
-                'taken_over': taken_over}
+    return {'work_dir': work_dir, 'lock': path, 'taken_over': taken_over}
+
+
+def release_step_lock(stack, work_dir, execution_id):
+    """Give the lock back if `execution_id` holds it; True if it did."""
+    path = locks.step_lock_path(work_dir, stack)
+    with locks.guard(work_dir, stack):
+        holder = locks.read(path)
+        if holder and holder.get('execution_id') == execution_id:
+            locks.remove(path)
+            return True
+    return False
 
 
 class StepUnlockAction(actions.Action):
@@ -128,12 +168,6 @@ class StepUnlockAction(actions.Action):
         self.work_dir = work_dir
 
     def run(self, context):
-        work_dir = paths.resolve_work_dir(self.work_dir)
-        execution_id = context.execution.workflow_execution_id
-        path = locks.step_lock_path(work_dir, self.stack)
-        with locks.guard(work_dir, self.stack):
-            holder = locks.read(path)
-            if holder and holder.get('execution_id') == execution_id:
-                locks.remove(path)
-                return {'released': True}
-        return {'released': False}
+        return {'released': release_step_lock(
+            self.stack, paths.resolve_work_dir(self.work_dir),
+            context.execution.workflow_execution_id)}

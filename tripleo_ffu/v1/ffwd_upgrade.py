@@ -29,6 +29,7 @@ from tripleo_ffu.ansible import inputs
 from tripleo_ffu import paths
 from tripleo_ffu import records
 from tripleo_ffu.v1 import environment
+from tripleo_ffu.v1 import local_run
 from tripleo_ffu.v1 import redact
 from tripleo_ffu.workflows import follow
 from tripleo_ffu.workflows import registration
@@ -139,6 +140,15 @@ class FFWDUpgradeBase(command.Command):
             raise exceptions.CommandError(
                 'Cancelled: ffwd-upgrade %s was not confirmed; nothing was '
                 'started.' % self.step)
+        if getattr(parsed_args, 'no_workflow', False):
+            output = self.run_here(workflow_input)
+        else:
+            output = self.run_in_mistral(parsed_args, workflow_input)
+        self.report(output)
+        self._write('FFWD Upgrade %s on stack %s complete.' % (
+            self.step.capitalize(), parsed_args.stack))
+
+    def run_in_mistral(self, parsed_args, workflow_input):
         mistral = self.app.client_manager.workflow_engine
         try:
             self._ensure_registered(mistral)
@@ -147,13 +157,24 @@ class FFWDUpgradeBase(command.Command):
             raise exceptions.CommandError(str(e))
         self._write('Started %s (execution %s) on stack %s.' % (
             paths.workflow_name(self.step), execution.id, parsed_args.stack))
-        output = follow_to_end(
+        return follow_to_end(
             mistral, execution.id, follow_timeout(parsed_args.timeout),
             self._write, parsed_args.stack, parsed_args.work_dir,
             self.run_events, self.app.options.verbose_level > 1)
-        self.report(output)
-        self._write('FFWD Upgrade %s on stack %s complete.' % (
-            self.step.capitalize(), parsed_args.stack))
+
+    def run_here(self, workflow_input):
+        try:
+            mistral = self.app.client_manager.workflow_engine
+        except Exception:
+            mistral = None
+        try:
+            return local_run.run_here(workflow_input, self._write,
+                                      self.app.options.verbose_level > 1,
+                                      mistral)
+        except local_run.LocalRunError as e:
+            raise exceptions.CommandError(str(e))
+        except KeyboardInterrupt as e:
+            raise exceptions.CommandError(str(e) or 'Interrupted.')
 
     def report(self, output):
         if output.get('message'):
@@ -288,6 +309,14 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
         parser.add_argument(
             '--extra-vars', metavar='<vars>',
             help='Ansible --extra-vars: key=value pairs, JSON or @file.')
+        parser.add_argument(
+            '--no-workflow', action='store_true',
+            help='Run the playbook from this process instead of through '
+                 'Mistral: the same checks, stack lock, progress and '
+                 'record. For when Mistral itself is broken (its API, '
+                 'engine or executor down, or the workbook cannot be '
+                 'registered); run it on the Mistral executor\'s host, as '
+                 'the executor\'s user (its work dir and SSH key).')
         return parser
 
     def workflow_input(self, parsed_args):

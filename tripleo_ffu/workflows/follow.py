@@ -231,6 +231,25 @@ def events_source(mistral, stack, execution_id, work_dir):
     return RemoteEvents(mistral, stack, execution_id, work_dir)
 
 
+class EventPrinter(object):
+    """Ansible events as progress lines, with release/step transitions."""
+
+    def __init__(self, write, verbose=False):
+        self.write = write
+        self.verbose = verbose
+        self._where = None
+
+    def print(self, events):
+        for event in events:
+            where = events_mod.release_step(event)
+            if where and where != self._where:
+                self._where = where
+                self.write('-- release %s, step %s' % where)
+            line = events_mod.format_event(event, self.verbose)
+            if line:
+                self.write(line)
+
+
 class Follower(object):
     """Prints an execution's task and Ansible progress until it ends.
 
@@ -255,7 +274,7 @@ class Follower(object):
         self.work_dir = work_dir
         self.run_events = run_events
         self._task_states = {}
-        self._where = None
+        self._printer = EventPrinter(write, verbose)
         self._lock_read = False
         self._execution_id = None
 
@@ -314,16 +333,8 @@ class Follower(object):
                 stale.get('state')))
 
     def _report_events(self):
-        if not self.events:
-            return
-        for event in self.events.read():
-            where = events_mod.release_step(event)
-            if where and where != self._where:
-                self._where = where
-                self.write('-- release %s, step %s' % where)
-            line = events_mod.format_event(event, self.verbose)
-            if line:
-                self.write(line)
+        if self.events:
+            self._printer.print(self.events.read())
 
     def _what_ansible_says(self, execution_id):
         record = records.ansible_record(self.work_dir, self.stack or '',

@@ -139,7 +139,14 @@ class TestReport(base.TestCase):
         self.assertRegex(table, r'overcloud-controller-0 +keystone +10.0.3 '
                                 r'+-> 11.0.4 +upgraded')
         self.assertRegex(table, r'overcloud-controller-0 +mariadb +10.1.20 '
-                                r'+-> 10.1.20 *\n')
+                                r'+-> 10.1.20 +unchanged\n')
+        # The count the "nodes" table lists: migrations since newton.
+        node.migrate('keystone', 'ocata')
+        table = report.compare_table(before, report.snapshot(self.box))
+        self.assertRegex(table, r'overcloud-controller-0 +migrations since '
+                                r'newton +0 +-> 2 +upgraded')
+        self.assertEqual(2, len(report.nodes_table(self.box).split(
+            'migrations since newton')[1].split('\n')[0].split(',')))
 
 
 class TestHeatPatches(base.TestCase):

@@ -46,8 +46,17 @@ def snapshot(sandbox):
     for hostname in sorted(sandbox_mod.DEMO_NODES):
         state = sandbox.node_state(hostname)
         result[hostname] = dict(state['packages'], repos=state['repo'])
-        result[hostname]['migrations'] = str(len(state['migrations']))
+        result[hostname][MIGRATIONS_ROW] = migrations_since_newton(state)
     return result
+
+
+# The same count as the "nodes" table lists.
+MIGRATIONS_ROW = 'migrations since newton'
+
+
+def migrations_since_newton(state):
+    return str(sum(1 for m in state['migrations']
+                   if m['release'] != 'newton'))
 
 
 def compare_table(before, after):
@@ -58,9 +67,11 @@ def compare_table(before, after):
         old_node = before.get(hostname, {})
         for name, new in sorted(after[hostname].items()):
             old = old_node.get(name, '-')
-            lines.append('%-26s %-26s %-10s -> %-10s%s' % (
+            # A task can report "changed" (reinstalled, reconfigured)
+            # without a new version: such rows say so.
+            lines.append('%-26s %-26s %-10s -> %-10s  %s' % (
                 hostname, name, old, new,
-                '  upgraded' if old != new else ''))
+                'upgraded' if old != new else 'unchanged'))
     return '\n'.join(lines)
 
 
@@ -102,7 +113,8 @@ def queens_snapshot(sandbox):
     for node in sandbox.node_containers():
         state = sandbox.node_report(node.hostname)
         result[node.hostname] = dict(state['packages'], repos=state['repo'])
-        result[node.hostname]['migrations'] = str(len(state['migrations']))
+        result[node.hostname][MIGRATIONS_ROW] = migrations_since_newton(
+            state)
     return result
 
 

@@ -376,6 +376,7 @@ def bench_queens(args, _box):
     same config run by hand with the product's ansible.cfg (the reproduce
     script) and by a bare ansible-playbook with Ansible's defaults.
     """
+    from tripleo_ffu import contract
     from tripleo_ffu import paths
     for nodes in (2, 10, 20):
         box = Box(['--overcloud', 'queens', '--computes', str(nodes - 1)])
@@ -401,7 +402,7 @@ def bench_queens(args, _box):
                 box.reset()
                 bare.append(timed(
                     [os.path.join(BIN, 'ansible-playbook'), '-i',
-                     paths.INVENTORY_FILE, paths.DEFAULT_PLAYBOOK],
+                     paths.INVENTORY_FILE, contract.DEFAULT_PLAYBOOK],
                     env=dict(env, ANSIBLE_HOST_KEY_CHECKING='False',
                              ANSIBLE_PRIVATE_KEY_FILE=sandbox_mod.Sandbox(
                                  box.state_dir).ssh_key,

@@ -30,6 +30,7 @@ from tests.unit import test_queens_outputs
 from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import runner
 from tripleo_ffu.config import download
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 
 BIN = os.path.dirname(sys.executable)
@@ -175,4 +176,4 @@ class TestRuntimeLoadsQueens(QueensConfigTestCase):
                   'w') as f:
             yaml.safe_dump(problems, f)
         self.assertEqual(broken, check.blocking_problems(
-            self.config_dir, paths.DEFAULT_PLAYBOOK))
+            self.config_dir, contract.DEFAULT_PLAYBOOK))

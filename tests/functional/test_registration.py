@@ -13,7 +13,7 @@
 """The workbook and the actions as the real Mistral server sees them."""
 
 from tests.functional import base
-from tripleo_ffu import paths
+from tripleo_ffu import contract
 from tripleo_ffu.workflows import registration
 
 
@@ -41,15 +41,15 @@ class TestRegistration(base.FunctionalTestCase):
         definition = registration.workbook_definition()
         self.addCleanup(registration.ensure_registered, mistral)
         # As instack-undercloud's Mistral post-config does.
-        mistral.workbooks.delete(paths.WORKBOOK_NAME)
+        mistral.workbooks.delete(contract.WORKBOOK_NAME)
         status = self.openstack('status')
         self.assertEqual(0, status.rc, status)
         self.assertIn('Registered workbook tripleo.ffwd_upgrade.v1 in '
                       'Mistral: it was missing', status.out)
         self.assertEqual(definition.strip(), mistral.workbooks.get(
-            paths.WORKBOOK_NAME).definition.strip())
+            contract.WORKBOOK_NAME).definition.strip())
 
-        mistral.workbooks.delete(paths.WORKBOOK_NAME)
+        mistral.workbooks.delete(contract.WORKBOOK_NAME)
         prepared = self.prepare()
         self.assertSucceeded(prepared, 'prepare')
         self.assertIn('Registered workbook', prepared.out)

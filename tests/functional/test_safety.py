@@ -29,11 +29,12 @@ import fixtures
 
 from tests.functional import base
 from tripleo_ffu import locks
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 from tripleo_ffu.sandbox import processes
 
-RUN = paths.workflow_name('run')
-PREPARE = paths.workflow_name('prepare')
+RUN = contract.workflow_name('run')
+PREPARE = contract.workflow_name('prepare')
 FINAL = ('SUCCESS', 'ERROR', 'CANCELLED')
 
 
@@ -46,7 +47,7 @@ class SafetyTestCase(base.FunctionalTestCase):
         self.sandbox.reset_nodes()
         if not os.path.isfile(os.path.join(
                 paths.config_dir(self.work_dir, 'overcloud'),
-                paths.DEFAULT_PLAYBOOK)):
+                contract.DEFAULT_PLAYBOOK)):
             self.assertSucceeded(self.prepare(), 'prepare')
 
     def slow(self, hostname, seconds, words):

@@ -27,15 +27,18 @@ from tripleo_ffu.actions import lock as lock_action
 from tripleo_ffu.actions import notify
 from tripleo_ffu.actions import stack as stack_action
 from tripleo_ffu import locks
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 
 
-def context(token=None, catalog=None, execution_id='exec-1'):
+def context(token=None, catalog=None, execution_id='exec-1',
+            workflow_name='tripleo.ffwd_upgrade.v1.run'):
     return types.SimpleNamespace(
         security=types.SimpleNamespace(auth_token=token,
                                        service_catalog=catalog,
                                        region_name=None),
-        execution=types.SimpleNamespace(workflow_execution_id=execution_id))
+        execution=types.SimpleNamespace(workflow_execution_id=execution_id,
+                                        workflow_name=workflow_name))
 
 
 def fake_stack(status='CREATE_COMPLETE', updated=None, reason='',
@@ -360,7 +363,7 @@ class TestAnsibleAction(base.TestCase):
 
     def test_missing_static_inventory(self):
         os.makedirs(self.config_dir)
-        open(os.path.join(self.config_dir, paths.DEFAULT_PLAYBOOK),
+        open(os.path.join(self.config_dir, contract.DEFAULT_PLAYBOOK),
              'w').close()
         result = self._action(inventory_file='/no/inv.yaml').run(context())
         self.assertIn('/no/inv.yaml does not exist', result.error)
@@ -368,7 +371,7 @@ class TestAnsibleAction(base.TestCase):
     def _config_with_host_h(self):
         """A config dir with the default playbook and one host, h."""
         os.makedirs(self.config_dir)
-        open(os.path.join(self.config_dir, paths.DEFAULT_PLAYBOOK),
+        open(os.path.join(self.config_dir, contract.DEFAULT_PLAYBOOK),
              'w').close()
         with open(os.path.join(self.config_dir, paths.INVENTORY_FILE),
                   'w') as f:
@@ -447,7 +450,7 @@ class TestAnsibleAction(base.TestCase):
         self.assertEqual(
             {'running': False, 'status': 'FAILED', 'rc': 2,
              'execution_id': 'exec-1', 'limit': 'h',
-             'playbook': paths.DEFAULT_PLAYBOOK, 'pid': os.getpid()},
+             'playbook': contract.DEFAULT_PLAYBOOK, 'pid': os.getpid()},
             {k: record[k] for k in ('running', 'status', 'rc',
                                     'execution_id', 'limit', 'playbook',
                                     'pid')})
@@ -479,7 +482,7 @@ class TestNotify(base.TestCase):
     def test_without_zaqar_it_does_not_fail(self):
         self.useFixture(fixtures.EnvironmentVariable(
             'TRIPLEO_FFU_MESSAGING_URL', None))
-        result = notify.NotifyAction('t', 'SUCCESS', 'm').run(context())
+        result = notify.NotifyAction('SUCCESS', 'm').run(context())
         self.assertFalse(result['sent'])
 
     def test_message_shape(self):
@@ -490,10 +493,21 @@ class TestNotify(base.TestCase):
             notify.message_body('tripleo.ffwd_upgrade.v1.run', 'FAILED', 'm',
                                 'e', {'extra': 1}))
 
+    def test_type_is_the_workflows_name(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            'TRIPLEO_FFU_MESSAGING_URL', 'http://zaqar'))
+        post = self.useFixture(fixtures.MockPatch('requests.post')).mock
+        notify.NotifyAction('FAILED', 'm').run(context(
+            workflow_name='tripleo.ffwd_upgrade.v1.prepare'))
+        body = post.call_args[1]['json']['messages'][0]['body']
+        self.assertEqual('tripleo.ffwd_upgrade.v1.prepare', body['type'])
+        self.assertEqual('http://zaqar/v2/queues/tripleo/messages',
+                         post.call_args[0][0])
+
     def test_zaqar_error_does_not_fail(self):
         self.useFixture(fixtures.EnvironmentVariable(
             'TRIPLEO_FFU_MESSAGING_URL', 'http://127.0.0.1:9'))
-        result = notify.NotifyAction('t', 'SUCCESS', 'm').run(context())
+        result = notify.NotifyAction('SUCCESS', 'm').run(context())
         self.assertFalse(result['sent'])
         self.assertIn('Zaqar', result['reason'])
 
@@ -576,7 +590,7 @@ class TestStepLock(base.TestCase):
                       % os.getpid(), refused.error)
 
     def test_work_dir_resolved_on_the_executor(self):
-        self.useFixture(fixtures.EnvironmentVariable(paths.WORK_DIR_ENV,
+        self.useFixture(fixtures.EnvironmentVariable(contract.WORK_DIR_ENV,
                                                      self.work_dir))
         self.assertEqual(self.work_dir,
                          lock_action.StepLockAction('oc', 'run').run(

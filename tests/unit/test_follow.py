@@ -19,6 +19,7 @@ import fixtures
 
 from tests.unit import base
 from tripleo_ffu import locks
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 from tripleo_ffu.workflows import follow
 from tripleo_ffu.workflows import registration
@@ -262,7 +263,7 @@ class TestProgressLines(base.TestCase):
         get = mistral.executions._get
         mistral.executions._get = lambda url: types.SimpleNamespace(
             **dict(vars(get(url)),
-                   workflow_name=paths.workflow_name('prepare')))
+                   workflow_name=contract.workflow_name('prepare')))
         self._follow(mistral)
         self.assertEqual(['[download_config] SUCCESS',
                           '[report_success] SUCCESS',
@@ -476,7 +477,7 @@ class TestListing(base.TestCase):
     def test_current_task_of_a_failed_execution(self):
         failed = types.SimpleNamespace(
             id='e', state='ERROR',
-            workflow_name=paths.workflow_name('prepare'))
+            workflow_name=contract.workflow_name('prepare'))
         # The wait's own result failed: its task is SUCCESS, then reports.
         tasks = [task('l', 'lock_stack', 'SUCCESS'),
                  task('u', 'update_stack', 'SUCCESS'),

@@ -116,8 +116,8 @@ class TestWorkbook(base.TestCase):
                                  tasks[unlock]['action'])
 
     def test_task_bounds_use_the_contracts_grace(self):
-        from tripleo_ffu import paths
-        bound = '<%% $.timeout * 60 + %d %%>' % paths.ACTION_GRACE_S
+        from tripleo_ffu import contract
+        bound = '<%% $.timeout * 60 + %d %%>' % contract.ACTION_GRACE_S
         for workflow in self.data['workflows'].values():
             for task in workflow['tasks'].values():
                 if 'timeout' in task:
@@ -126,3 +126,43 @@ class TestWorkbook(base.TestCase):
     def test_work_dir_is_resolved_on_the_executor(self):
         for workflow in self.data['workflows'].values():
             self.assertIn({'work_dir': None}, workflow['input'])
+
+
+class TestContract(base.TestCase):
+    """The workbook's defaults are the contract module's."""
+
+    def setUp(self):
+        super().setUp()
+        with open(contract_workbook()) as f:
+            self.data = yaml.safe_load(f)
+
+    def _defaults(self, workflow):
+        return {k: v for item in self.data['workflows'][workflow]['input']
+                if isinstance(item, dict) for k, v in item.items()}
+
+    def test_defaults(self):
+        from tripleo_ffu import contract
+        self.assertEqual(contract.WORKBOOK_NAME, self.data['name'])
+        self.assertEqual(set(contract.STEPS), set(self.data['workflows']))
+        for step in contract.STEPS:
+            defaults = self._defaults(step)
+            self.assertEqual(contract.DEFAULT_TIMEOUT_MIN,
+                             defaults['timeout'], step)
+            self.assertEqual(contract.DEFAULT_QUEUE, defaults['queue_name'])
+            # Resolved by the executor (contract.resolve_work_dir).
+            self.assertIsNone(defaults['work_dir'])
+        self.assertEqual(contract.DEFAULT_SSH_USER,
+                         self._defaults('prepare')['node_user'])
+        self.assertEqual(contract.DEFAULT_PLAYBOOK,
+                         self._defaults('run')['playbook'])
+
+    def test_notifications_typed_by_the_executions_workflow(self):
+        for workflow in self.data['workflows'].values():
+            for task in workflow['tasks'].values():
+                if task['action'] == 'tripleo_ffu.notify':
+                    self.assertNotIn('type', task['input'])
+
+
+def contract_workbook():
+    from tripleo_ffu import paths
+    return paths.workbook_path()

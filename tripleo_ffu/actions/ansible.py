@@ -22,6 +22,7 @@ from tripleo_ffu.ansible import events
 from tripleo_ffu.ansible import inputs
 from tripleo_ffu.ansible import runner
 from tripleo_ffu import locks
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 
 
@@ -33,10 +34,10 @@ class AnsiblePlaybookAction(actions.Action):
     """
 
     def __init__(self, stack, work_dir=None,
-                 playbook=paths.DEFAULT_PLAYBOOK, inventory_file=None,
+                 playbook=contract.DEFAULT_PLAYBOOK, inventory_file=None,
                  node_user=None, tags=None, skip_tags=None,
                  limit_hosts=None, verbosity=0, extra_vars=None,
-                 timeout=240):
+                 timeout=contract.DEFAULT_TIMEOUT_MIN):
         super().__init__()
         self.stack = stack
         self.work_dir = work_dir
@@ -82,7 +83,7 @@ class AnsiblePlaybookAction(actions.Action):
                                                    paths.INVENTORY_FILE)
 
     def run(self, context):
-        work_dir = paths.resolve_work_dir(self.work_dir)
+        work_dir = contract.resolve_work_dir(self.work_dir)
         config_dir = paths.config_dir(work_dir, self.stack)
         problem = self._check_inputs(config_dir)
         if problem:

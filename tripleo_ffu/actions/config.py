@@ -23,6 +23,7 @@ from tripleo_ffu.ansible import runner
 from tripleo_ffu.config import download
 from tripleo_ffu.config import errors
 from tripleo_ffu import files
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 
 MAX_REPORTED_TASKS = 50
@@ -32,10 +33,10 @@ class DownloadConfigAction(actions.Action):
     """Write playbooks, per-role tasks and the inventory of a stack."""
 
     def __init__(self, stack, work_dir=None,
-                 node_user='heat-admin', heat_url=None):
+                 node_user=contract.DEFAULT_SSH_USER, heat_url=None):
         super().__init__()
         self.stack = stack
-        self.work_dir = paths.resolve_work_dir(work_dir)
+        self.work_dir = contract.resolve_work_dir(work_dir)
         self.node_user = node_user
         self.heat_url = heat_url
 

@@ -23,7 +23,7 @@ from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
 from tripleo_ffu import locks
-from tripleo_ffu import paths
+from tripleo_ffu import contract
 
 # Mistral states of an execution that may still act on the stack.
 ACTIVE_STATES = ('IDLE', 'RUNNING', 'PAUSED')
@@ -86,7 +86,7 @@ class StepLockAction(actions.Action):
         self.mistral_url = mistral_url
 
     def run(self, context):
-        work_dir = paths.resolve_work_dir(self.work_dir)
+        work_dir = contract.resolve_work_dir(self.work_dir)
         execution_id = context.execution.workflow_execution_id
         try:
             mistral = clients.mistral_client(context, self.mistral_url)
@@ -169,5 +169,5 @@ class StepUnlockAction(actions.Action):
 
     def run(self, context):
         return {'released': release_step_lock(
-            self.stack, paths.resolve_work_dir(self.work_dir),
+            self.stack, contract.resolve_work_dir(self.work_dir),
             context.execution.workflow_execution_id)}

@@ -21,6 +21,7 @@ import uuid
 from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
+from tripleo_ffu import contract
 
 
 def message_body(msg_type, status, message, execution_id, payload=None):
@@ -32,8 +33,9 @@ def message_body(msg_type, status, message, execution_id, payload=None):
 
 class NotifyAction(actions.Action):
 
-    def __init__(self, type, status, message, queue_name='tripleo',
-                 payload=None, zaqar_url=None):
+    def __init__(self, status, message, type=None,
+                 queue_name=contract.DEFAULT_QUEUE, payload=None,
+                 zaqar_url=None):
         super().__init__()
         self.type = type
         self.status = status
@@ -50,7 +52,10 @@ class NotifyAction(actions.Action):
             return {'sent': False, 'reason': str(e)}
         import requests
 
-        body = message_body(self.type, self.status, self.message,
+        # The message type is the workflow's name, as upstream's
+        # (tripleo.ffwd_upgrade.v1.prepare...), unless given.
+        body = message_body(self.type or context.execution.workflow_name,
+                            self.status, self.message,
                             context.execution.workflow_execution_id,
                             self.payload)
         try:

@@ -22,6 +22,7 @@ executor's host reads from the file.
 from mistral_lib import actions
 
 from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 
 # Well under Mistral's limit on an action's result.
@@ -39,7 +40,7 @@ class RunEventsAction(actions.Action):
         self.work_dir = work_dir
 
     def run(self, context):
-        path = paths.events_file(paths.resolve_work_dir(self.work_dir),
+        path = paths.events_file(contract.resolve_work_dir(self.work_dir),
                                  self.stack, self.execution_id)
         events, offset = events_mod.read_new_events(path, int(self.offset),
                                                     MAX_BYTES)

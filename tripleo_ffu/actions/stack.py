@@ -19,6 +19,7 @@ from heatclient import exc as heat_exc
 from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
+from tripleo_ffu import contract
 
 MAX_REPORTED_FAILURES = 20
 # How often a wait on an IN_PROGRESS stack asks whether any engine still
@@ -137,7 +138,7 @@ class UpdateStackAction(actions.Action):
     """PATCH-update an existing stack with new environment and files."""
 
     def __init__(self, stack, environment=None, files=None, parameters=None,
-                 timeout=240, heat_url=None):
+                 timeout=contract.DEFAULT_TIMEOUT_MIN, heat_url=None):
         super().__init__()
         self.stack = stack
         self.environment = environment or {}
@@ -194,7 +195,8 @@ class WaitStackAction(actions.Action):
     parsing text.
     """
 
-    def __init__(self, stack, timeout=240, since=None, poll_interval=2,
+    def __init__(self, stack, timeout=contract.DEFAULT_TIMEOUT_MIN, since=None,
+                 poll_interval=2,
                  heat_url=None):
         super().__init__()
         self.stack = stack

@@ -22,6 +22,7 @@ import sys
 import time
 
 from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu import contract
 from tripleo_ffu import files
 from tripleo_ffu import paths
 
@@ -143,8 +144,8 @@ def start_playbook(config_dir, argv, events_file):
     # The executor's own ANSIBLE_* settings (its SSH key, module paths...)
     # go into the reproduce script too, so it runs what the action ran.
     env = {k: v for k, v in os.environ.items() if k.startswith('ANSIBLE_')}
-    env.update(ANSIBLE_CONFIG=cfg, TRIPLEO_FFU_EVENTS_FILE=events_file,
-               ANSIBLE_FORCE_COLOR='0')
+    env.update({'ANSIBLE_CONFIG': cfg, contract.EVENTS_FILE_ENV: events_file,
+                'ANSIBLE_FORCE_COLOR': '0'})
     script = write_command_script(config_dir, argv, env)
     os.makedirs(os.path.dirname(events_file), mode=0o700, exist_ok=True)
 

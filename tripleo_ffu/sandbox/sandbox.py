@@ -31,7 +31,7 @@ import yaml
 
 from tripleo_ffu.config import download
 from tripleo_ffu import files
-from tripleo_ffu import paths
+from tripleo_ffu import contract
 from tripleo_ffu.sandbox import containers
 from tripleo_ffu.sandbox import node_tool
 from tripleo_ffu.sandbox import queens
@@ -558,7 +558,7 @@ class Sandbox(object):
         except follow.FFUError as e:
             raise SandboxError('%s (Mistral runs with %s; its log: %s)' % (
                 e, sys.executable, self._log('mistral')))
-        self.out(said or 'Workbook %s is registered' % paths.WORKBOOK_NAME)
+        self.out(said or 'Workbook %s is registered' % contract.WORKBOOK_NAME)
 
     def _init_nodes(self, fresh=False):
         for hostname, spec in DEMO_NODES.items():

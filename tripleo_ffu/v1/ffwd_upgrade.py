@@ -26,6 +26,7 @@ from osc_lib import exceptions
 
 from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import inputs
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 from tripleo_ffu import records
 from tripleo_ffu.v1 import environment
@@ -36,8 +37,8 @@ from tripleo_ffu.workflows import registration
 
 LOG = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 240
-DEFAULT_SSH_USER = 'heat-admin'
+DEFAULT_TIMEOUT = contract.DEFAULT_TIMEOUT_MIN
+DEFAULT_SSH_USER = contract.DEFAULT_SSH_USER
 CONFIRM_WARNING = (
     'WARNING: the fast-forward upgrade is a critical operation that takes '
     'the overcloud control plane down. Make sure you have a valid backup '
@@ -61,6 +62,19 @@ def positive_int(value):
         raise argparse.ArgumentTypeError('must be a positive whole number '
                                          'of minutes, got %r' % value)
     return number
+
+
+def add_stack_option(parser, what):
+    parser.add_argument(
+        '--stack', default=default_stack(),
+        help='%s (default: $OVERCLOUD_STACK_NAME, else "overcloud").' % what)
+
+
+def add_timeout_option(parser, what):
+    parser.add_argument(
+        '--timeout', type=positive_int, default=DEFAULT_TIMEOUT,
+        metavar='<minutes>',
+        help='%s, in minutes (default %d).' % (what, DEFAULT_TIMEOUT))
 
 
 def confirm(step, stack, stdin=None, stdout=None):
@@ -88,25 +102,18 @@ class FFWDUpgradeBase(command.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--stack', default=default_stack(),
-            help='Name or ID of the overcloud stack (default: '
-                 '$OVERCLOUD_STACK_NAME, else "overcloud").')
+        add_stack_option(parser, 'Name or ID of the overcloud stack')
         parser.add_argument(
             '--yes', action='store_true',
             help='Skip the confirmation (the upgrade is a critical '
                  'operation: have a valid backup).')
+        add_timeout_option(parser, 'Bound on the whole wait')
         parser.add_argument(
-            '--timeout', type=positive_int, default=DEFAULT_TIMEOUT,
-            metavar='<minutes>',
-            help='Bound on the whole wait, in minutes (default %d).'
-                 % DEFAULT_TIMEOUT)
-        parser.add_argument(
-            '--work-dir', default=os.environ.get(paths.WORK_DIR_ENV),
+            '--work-dir', default=os.environ.get(contract.WORK_DIR_ENV),
             help='Work dir of the Mistral executor holding <stack>/ '
                  '(default: $%s, else the executor\'s own: its $%s, else '
-                 '%s).' % (paths.WORK_DIR_ENV, paths.WORK_DIR_ENV,
-                           paths.DEFAULT_WORK_DIR))
+                 '%s).' % (contract.WORK_DIR_ENV, contract.WORK_DIR_ENV,
+                           contract.DEFAULT_WORK_DIR))
         return parser
 
     def workflow_input(self, parsed_args):
@@ -156,7 +163,8 @@ class FFWDUpgradeBase(command.Command):
         except follow.FFUError as e:
             raise exceptions.CommandError(str(e))
         self._write('Started %s (execution %s) on stack %s.' % (
-            paths.workflow_name(self.step), execution.id, parsed_args.stack))
+            contract.workflow_name(self.step), execution.id,
+            parsed_args.stack))
         return follow_to_end(
             mistral, execution.id, follow_timeout(parsed_args.timeout),
             self._write, parsed_args.stack, parsed_args.work_dir,
@@ -191,10 +199,10 @@ def follow_timeout(minutes):
     """How long the CLI follows: the action's bound plus Mistral's grace.
 
     The workflow lets its action run `minutes` and Mistral's task
-    timeout adds paths.ACTION_GRACE_S; giving up sooner would call an
+    timeout adds contract.ACTION_GRACE_S; giving up sooner would call an
     execution still bounded by those "running".
     """
-    return minutes * 60 + paths.ACTION_GRACE_S + 30
+    return minutes * 60 + contract.ACTION_GRACE_S + 30
 
 
 def follow_to_end(mistral, execution_id, timeout_s, write, stack, work_dir,
@@ -299,9 +307,9 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
                  'names (written at prepare, %s unless prepare was given '
                  'another).' % DEFAULT_SSH_USER)
         parser.add_argument(
-            '--playbook', default=paths.DEFAULT_PLAYBOOK,
+            '--playbook', default=contract.DEFAULT_PLAYBOOK,
             help='Playbook of the downloaded config to run (default %s).'
-                 % paths.DEFAULT_PLAYBOOK)
+                 % contract.DEFAULT_PLAYBOOK)
         parser.add_argument('--limit', metavar='<hosts>',
                             help='Ansible --limit pattern.')
         parser.add_argument('--tags', help='Ansible --tags.')
@@ -343,7 +351,7 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             # an empty --limit is refused before anything starts; the run
             # action checks it again for other clients.
             inventory = inventory or os.path.join(paths.config_dir(
-                paths.resolve_work_dir(parsed_args.work_dir),
+                contract.resolve_work_dir(parsed_args.work_dir),
                 parsed_args.stack), paths.INVENTORY_FILE)
             if parsed_args.limit and os.access(inventory, os.R_OK):
                 inputs.check_limit(inventory, parsed_args.limit)
@@ -374,19 +382,14 @@ class FFWDUpgradeStatus(command.Lister):
         parser.add_argument(
             'execution', nargs='?', metavar='<execution id>',
             help='Show this execution in detail instead of the list.')
-        parser.add_argument(
-            '--stack', default=default_stack(),
-            help='Stack whose executions to list (default: '
-                 '$OVERCLOUD_STACK_NAME, else "overcloud").')
+        add_stack_option(parser, 'Stack whose executions to list')
         parser.add_argument(
             '--limit', type=positive_int, default=20,
             help='At most this many executions (default 20).')
         parser.add_argument(
             '--follow', action='store_true',
             help='With an execution id: follow it to its end first.')
-        parser.add_argument(
-            '--timeout', type=positive_int, default=DEFAULT_TIMEOUT,
-            metavar='<minutes>', help='Bound on --follow, in minutes.')
+        add_timeout_option(parser, 'Bound on --follow')
         return parser
 
     def _row(self, mistral, execution, tasks=None):
@@ -431,7 +434,7 @@ class FFWDUpgradeStatus(command.Lister):
                               inputs.get('stack', 'overcloud'),
                               inputs.get('work_dir'),
                               execution.workflow_name ==
-                              paths.workflow_name('run'),
+                              contract.workflow_name('run'),
                               self.app.options.verbose_level > 1)
             finally:
                 execution = follow.call(mistral, mistral.executions.get,

@@ -31,6 +31,7 @@ from tripleo_ffu.actions import ansible as ansible_action
 from tripleo_ffu.actions import lock as lock_action
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import locks
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 from tripleo_ffu.workflows import follow
 
@@ -48,7 +49,7 @@ def run_here(workflow_input, write, verbose=False, mistral=None,
     the playbook fails, KeyboardInterrupt after stopping Ansible.
     """
     stack = workflow_input['stack']
-    work_dir = paths.resolve_work_dir(workflow_input.get('work_dir'))
+    work_dir = contract.resolve_work_dir(workflow_input.get('work_dir'))
     execution_id = 'local-%s' % uuid.uuid4()
     taken = lock_action.take_step_lock(
         stack, 'run', work_dir, execution_id,
@@ -56,7 +57,7 @@ def run_here(workflow_input, write, verbose=False, mistral=None,
     if isinstance(taken, actions.Result):
         raise LocalRunError(taken.error)
     write('Running %s here, without Mistral (run %s) on stack %s.' % (
-        workflow_input.get('playbook') or paths.DEFAULT_PLAYBOOK,
+        workflow_input.get('playbook') or contract.DEFAULT_PLAYBOOK,
         execution_id, stack))
     stale = taken['taken_over']
     if stale:

@@ -25,6 +25,7 @@ import time
 import yaml
 
 from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 from tripleo_ffu import records
 
@@ -105,7 +106,7 @@ def call(mistral, func, *args, **kwargs):
 
 def start(mistral, step, workflow_input):
     """Start workflow `step` of the workbook; return the execution."""
-    name = paths.workflow_name(step)
+    name = contract.workflow_name(step)
     try:
         return call(mistral, mistral.executions.create, name,
                     workflow_input=workflow_input,
@@ -445,7 +446,7 @@ def list_executions(mistral, stack, limit=20, page_size=100, max_pages=20):
     which Mistral cannot filter on, so pages are read until `limit` are
     found (bounded: `max_pages`).
     """
-    names = 'in:' + ','.join(paths.workflow_name(step)
+    names = 'in:' + ','.join(contract.workflow_name(step)
                              for step in ('prepare', 'run', 'converge'))
     found, marker = [], ''
     for _ in range(max_pages):

@@ -22,6 +22,7 @@ and registers the workbook when it is missing or stale.
 
 import sys
 
+from tripleo_ffu import contract
 from tripleo_ffu import paths
 from tripleo_ffu.workflows import follow
 
@@ -83,7 +84,7 @@ def ensure_registered(mistral, definition=None, actions=None):
             'then run the command again.' % ', '.join(missing))
     try:
         registered = follow.call(mistral, mistral.workbooks.get,
-                                 paths.WORKBOOK_NAME)
+                                 contract.WORKBOOK_NAME)
     except follow.MistralUnreachable:
         raise
     except Exception as e:
@@ -92,10 +93,10 @@ def ensure_registered(mistral, definition=None, actions=None):
         follow.call(mistral, mistral.workbooks.create, definition)
         return ('Registered workbook %s in Mistral: it was missing (an '
                 'undercloud install or upgrade deletes the workbooks named '
-                'tripleo*).' % paths.WORKBOOK_NAME)
+                'tripleo*).' % contract.WORKBOOK_NAME)
     if (registered.definition or '').strip() != definition.strip():
         follow.call(mistral, mistral.workbooks.update, definition)
         return ('Updated workbook %s in Mistral to this package\'s '
                 'definition (the registered one differed).'
-                % paths.WORKBOOK_NAME)
+                % contract.WORKBOOK_NAME)
     return None

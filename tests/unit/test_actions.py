@@ -230,7 +230,7 @@ class TestWaitStack(base.TestCase):
                                   parent_resource='ControllerServiceChain',
                                   resource_status='UPDATE_FAILED',
                                   resource_status_reason='yaql error')]
-        result = self._run()
+        result = self._run().error
         self.assertEqual('FAILED', result['status'])
         self.assertIn('ControllerServiceChain.0 (Svc): yaql error',
                       result['message'])
@@ -240,7 +240,7 @@ class TestWaitStack(base.TestCase):
     def test_timeout_is_bounded_and_says_so(self):
         self.heat.stacks.get.return_value = fake_stack('UPDATE_IN_PROGRESS',
                                                        't1')
-        result = self._run(timeout=1)
+        result = self._run(timeout=1).error
         self.assertEqual('FAILED', result['status'])
         self.assertIn('Timed out after 1 minutes', result['message'])
         self.assertEqual(60, self.clock.now)
@@ -275,7 +275,7 @@ class TestWaitStack(base.TestCase):
                                   status='up', binary='heat-engine')]
         self.heat.events.list.return_value = [
             types.SimpleNamespace(event_time='2026-11-28T09:23:06Z')]
-        result = self._run(timeout=10)
+        result = self._run(timeout=10).error
         self.assertEqual('FAILED', result['status'])
         self.assertEqual(
             'Stack oc has been UPDATE_IN_PROGRESS since 2026-11-28T09:23:06Z, '
@@ -419,7 +419,8 @@ class TestAnsibleAction(base.TestCase):
         wait.return_value = dict(base_result, rc=2, failures=[
             {'host': 'h', 'task': 't', 'unreachable': False,
              'message': 'm'}])
-        result = self._action().run(context())
+        # Failures are error results, carrying the whole result.
+        result = self._action().run(context()).error
         self.assertEqual('FAILED', result['status'])
         self.assertIn('h failed at task "t": m. Full log: /l. Fix the '
                       'cause, then run the step again', result['message'])
@@ -429,7 +430,7 @@ class TestAnsibleAction(base.TestCase):
         wait.return_value = dict(
             base_result, rc=4,
             error_line="ERROR! couldn't resolve module/action 'mysql_db'")
-        result = self._action().run(context())
+        result = self._action().run(context()).error
         self.assertIn("Ansible stopped after 3 task(s) had started without "
                       "a failed task: ERROR! couldn't resolve module/action "
                       "'mysql_db'; see /l", result['message'])
@@ -437,7 +438,7 @@ class TestAnsibleAction(base.TestCase):
         wait.return_value = dict(base_result, rc=-15, timed_out=True,
                                  last_task={'task': 'Stop nova',
                                             'release': 'ocata', 'step': 2})
-        result = self._action(timeout=3).run(context())
+        result = self._action(timeout=3).run(context()).error
         self.assertIn('stopped after 3 minutes (timeout) during task "Stop '
                       'nova" (release ocata, step 2): the nodes may be in '
                       'the middle of that step', result['message'])

@@ -243,14 +243,21 @@ class TestProgressLines(base.TestCase):
         except follow.WorkflowFailed:
             pass
 
-    def test_a_failed_playbook_is_not_shown_success(self):
+    def test_an_error_result_shows_its_message(self):
+        error = {'status': 'FAILED', 'message': 'c0 failed at task "t"',
+                 'recap': {'c0': {'failures': 1}}}
         mistral = FakeMistral([('ERROR', [
-            task('r', 'run_playbook', 'SUCCESS'),
+            task('r', 'run_playbook', 'ERROR', info=str(error)),
             task('f', 'report_failure', 'SUCCESS')], {}, None)])
-        mistral.results['r'] = {'status': 'FAILED'}
         self._follow(mistral)
-        self.assertEqual(['[run_playbook] FAILED',
+        self.assertEqual(['[run_playbook] ERROR: c0 failed at task "t"',
                           '[report_failure] SUCCESS'], self.lines)
+
+    def test_error_message(self):
+        self.assertEqual('plain', follow.error_message('plain'))
+        self.assertEqual('{not python', follow.error_message('{not python'))
+        self.assertEqual("{'no': 'message'}",
+                         follow.error_message("{'no': 'message'}"))
 
     def test_ties_in_the_workflows_order(self):
         same = '2026-01-01 00:00:01'
@@ -478,17 +485,12 @@ class TestListing(base.TestCase):
         failed = types.SimpleNamespace(
             id='e', state='ERROR',
             workflow_name=contract.workflow_name('prepare'))
-        # The wait's own result failed: its task is SUCCESS, then reports.
         tasks = [task('l', 'lock_stack', 'SUCCESS'),
-                 task('u', 'update_stack', 'SUCCESS'),
-                 task('w', 'wait_stack', 'SUCCESS'),
+                 task('u', 'update_stack', 'ERROR'),
                  task('r', 'report_failure', 'SUCCESS'),
                  task('x', 'unlock_after_failure', 'SUCCESS')]
-        self.assertEqual('wait_stack', follow.current_task(None, failed,
-                                                           tasks))
-        tasks[0] = task('l', 'lock_stack', 'ERROR')
-        self.assertEqual('lock_stack', follow.current_task(None, failed,
-                                                           tasks[:1]))
+        self.assertEqual('update_stack', follow.current_task(None, failed,
+                                                             tasks))
 
     def test_parse_output_tolerates_garbage(self):
         self.assertEqual({}, follow.parse_output(

@@ -70,7 +70,9 @@ class TestRunHere(base.TestCase):
                                                           'oc')))
 
     def test_failure_is_the_actions_message(self):
-        self.result = {'status': 'FAILED', 'message': 'c0 failed at task t'}
+        from mistral_lib import actions
+        self.result = actions.Result(error={
+            'status': 'FAILED', 'message': 'c0 failed at task t'})
         e = self.assertRaises(local_run.LocalRunError, self._run)
         self.assertEqual('c0 failed at task t', str(e))
         self.assertIsNone(locks.read(locks.step_lock_path(self.work_dir,

@@ -42,8 +42,35 @@ class TestWorkbook(base.TestCase):
         from mistral.lang import parser
         spec = parser.get_workbook_spec_from_yaml(self.text, validate=True)
         self.assertEqual('tripleo.ffwd_upgrade.v1', spec.get_name())
-        self.assertEqual(['converge', 'prepare', 'run'],
+        self.assertEqual(['converge', 'prepare', 'run', 'update_and_wait'],
                          sorted(w.get_name() for w in spec.get_workflows()))
+
+    def test_prepare_and_converge_share_the_stack_update(self):
+        update = self.data['workflows']['update_and_wait']
+        self.assertEqual(['update_stack', 'wait_stack'],
+                         list(update['tasks']))
+        for step in ('prepare', 'converge'):
+            task = self.data['workflows'][step]['tasks']['update_stack']
+            self.assertEqual('update_and_wait', task['workflow'])
+            self.assertEqual('report_failure', task['on-error'])
+        # A failed update or wait ends the sub-workflow with its message.
+        for task in update['tasks'].values():
+            self.assertEqual(['fail(msg=<% $.message %>)'], task['on-error'])
+
+    def test_one_error_branch_per_task(self):
+        for name, workflow in self.steps():
+            for task_name, task in workflow['tasks'].items():
+                for branch in ('on-success', 'on-error', 'on-complete'):
+                    value = task.get(branch)
+                    if isinstance(value, list):
+                        # Only engine commands: no branching on results.
+                        self.assertEqual(1, len(value), (name, task_name))
+                        self.assertTrue(str(value[0]).startswith('fail('))
+
+    def steps(self):
+        from tripleo_ffu import contract
+        return [(name, self.data['workflows'][name])
+                for name in contract.STEPS]
 
     def test_every_workflow_is_tagged(self):
         for name, workflow in self.data['workflows'].items():
@@ -80,13 +107,16 @@ class TestWorkbook(base.TestCase):
         known = registered_actions()
         for workflow in self.data['workflows'].values():
             for task_name, task in workflow['tasks'].items():
+                if 'workflow' in task:
+                    self.assertIn(task['workflow'], self.data['workflows'])
+                    continue
                 self.assertIn(task['action'], known, task_name)
                 # Engine keywords as task names are taken as commands.
                 self.assertNotIn(task_name, ('noop', 'fail', 'succeed',
                                              'pause'))
 
     def test_failures_end_in_error(self):
-        for workflow in self.data['workflows'].values():
+        for _, workflow in self.steps():
             tasks = workflow['tasks']
             self.assertEqual('unlock_after_failure',
                              tasks['report_failure']['on-complete'])
@@ -94,7 +124,7 @@ class TestWorkbook(base.TestCase):
                              tasks['unlock_after_failure']['on-complete'])
 
     def test_every_step_takes_the_stack_lock_first_and_gives_it_back(self):
-        for name, workflow in self.data['workflows'].items():
+        for name, workflow in self.steps():
             tasks = workflow['tasks']
             lock = tasks['lock_stack']
             self.assertEqual('tripleo_ffu.step_lock', lock['action'])
@@ -124,7 +154,7 @@ class TestWorkbook(base.TestCase):
                     self.assertEqual(bound, task['timeout'])
 
     def test_work_dir_is_resolved_on_the_executor(self):
-        for workflow in self.data['workflows'].values():
+        for _, workflow in self.steps():
             self.assertIn({'work_dir': None}, workflow['input'])
 
 
@@ -143,7 +173,10 @@ class TestContract(base.TestCase):
     def test_defaults(self):
         from tripleo_ffu import contract
         self.assertEqual(contract.WORKBOOK_NAME, self.data['name'])
-        self.assertEqual(set(contract.STEPS), set(self.data['workflows']))
+        self.assertEqual(set(contract.STEPS) | {'update_and_wait'},
+                         set(self.data['workflows']))
+        self.assertEqual(contract.DEFAULT_TIMEOUT_MIN,
+                         self._defaults('update_and_wait')['timeout'])
         for step in contract.STEPS:
             defaults = self._defaults(step)
             self.assertEqual(contract.DEFAULT_TIMEOUT_MIN,
@@ -159,7 +192,7 @@ class TestContract(base.TestCase):
     def test_notifications_typed_by_the_executions_workflow(self):
         for workflow in self.data['workflows'].values():
             for task in workflow['tasks'].values():
-                if task['action'] == 'tripleo_ffu.notify':
+                if task.get('action') == 'tripleo_ffu.notify':
                     self.assertNotIn('type', task['input'])
 
 

@@ -121,6 +121,9 @@ class AnsiblePlaybookAction(actions.Action):
                 record, running=False, ended_at=locks.now(),
                 rc=result['rc'], status=result['status'],
                 message=result['message'], recap=result['recap']))
+        if result['status'] != 'SUCCESS':
+            # The one way an action reports failure: an error result.
+            return actions.Result(error=result)
         return result
 
     def _describe(self, result):

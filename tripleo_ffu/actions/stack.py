@@ -134,6 +134,13 @@ def with_deploy_parameters(environment, now=time.time):
     return dict(environment, parameter_defaults=defaults)
 
 
+def failed(stack_status, message, failures=()):
+    """The error result of a wait: {status: FAILED, message, ...}."""
+    return actions.Result(error={'status': 'FAILED', 'message': message,
+                                 'stack_status': stack_status,
+                                 'failures': list(failures)})
+
+
 class UpdateStackAction(actions.Action):
     """PATCH-update an existing stack with new environment and files."""
 
@@ -190,9 +197,9 @@ class UpdateStackAction(actions.Action):
 class WaitStackAction(actions.Action):
     """Wait, bounded, until the update started after `since` has ended.
 
-    Returns {status, message, stack_status, failures}; `status` is SUCCESS
-    only for a *_COMPLETE stack, so the workflow can branch without
-    parsing text.
+    Returns {status: SUCCESS, message, stack_status, failures} for a
+    *_COMPLETE stack; any other end is an error result with the same
+    keys (status FAILED), so the workflow has one error branch.
     """
 
     def __init__(self, stack, timeout=contract.DEFAULT_TIMEOUT_MIN, since=None,
@@ -234,21 +241,17 @@ class WaitStackAction(actions.Action):
         stack = self._get(heat, clock, deadline, sleep)
         while not self._ended(stack):
             if clock() >= deadline:
-                return {'status': 'FAILED', 'stack_status':
-                        stack.stack_status, 'failures': [],
-                        'message': 'Timed out after %s minutes waiting for '
-                                   'stack %s to finish updating (still %s); '
-                                   'Heat goes on with it: check '
-                                   '"openstack stack show %s"' % (
-                                       self.timeout, self.stack,
-                                       stack.stack_status, self.stack)}
+                return failed(stack.stack_status, 'Timed out after %s '
+                              'minutes waiting for stack %s to finish '
+                              'updating (still %s); Heat goes on with it: '
+                              'check "openstack stack show %s"' % (
+                                  self.timeout, self.stack,
+                                  stack.stack_status, self.stack))
             if clock() >= next_stuck_check:
                 next_stuck_check = clock() + STUCK_CHECK_INTERVAL_S
                 stuck = stuck_reason(heat, stack, self.stack)
                 if stuck:
-                    return {'status': 'FAILED', 'failures': [],
-                            'stack_status': stack.stack_status,
-                            'message': stuck}
+                    return failed(stack.stack_status, stuck)
             sleep(self.poll_interval)
             stack = self._get(heat, clock, deadline, sleep)
 
@@ -258,8 +261,7 @@ class WaitStackAction(actions.Action):
                     'message': 'Stack %s is %s.' % (self.stack,
                                                     stack.stack_status)}
         failures = failed_resources(heat, stack.id)
-        return {'status': 'FAILED', 'stack_status': stack.stack_status,
-                'failures': failures[:MAX_REPORTED_FAILURES],
-                'message': failure_message(self.stack, stack.stack_status,
-                                           stack.stack_status_reason,
-                                           failures)}
+        return failed(stack.stack_status,
+                      failure_message(self.stack, stack.stack_status,
+                                      stack.stack_status_reason, failures),
+                      failures[:MAX_REPORTED_FAILURES])

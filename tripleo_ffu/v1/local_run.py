@@ -69,9 +69,9 @@ def run_here(workflow_input, write, verbose=False, mistral=None,
     finally:
         lock_action.release_step_lock(stack, work_dir, execution_id)
     if isinstance(result, actions.Result):
-        raise LocalRunError(result.error)
-    if result.get('status') != 'SUCCESS':
-        raise LocalRunError(result['message'])
+        error = result.error
+        raise LocalRunError(error.get('message') if isinstance(error, dict)
+                            else error)
     return result
 
 

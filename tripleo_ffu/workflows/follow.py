@@ -17,6 +17,7 @@ polling the execution and its tasks, never by waiting for a message that
 can be lost, and every wait is bounded.
 """
 
+import ast
 import functools
 import json
 import os
@@ -40,12 +41,6 @@ EVENTS_ACTION = 'tripleo_ffu.run_events'
 # How long the API may not answer before the follower gives up: a
 # restart of the API, or a stopped executor's Ansible being stopped.
 UNREACHABLE_GRACE_S = 10
-# Tasks whose action result has a status of its own: Mistral shows them
-# SUCCESS when the action ran, even when what it ran failed.
-RESULT_STATUS_TASKS = ('wait_stack', 'run_playbook')
-# The workflows' closing tasks, never "the step that failed".
-REPORTING_TASKS = ('report_success', 'report_failure', 'unlock_stack',
-                   'unlock_after_failure')
 # Every workflow's first task; its result names the executor's work dir.
 LOCK_TASK = 'lock_stack'
 # What a follower reads of an execution: never its input.
@@ -151,6 +146,22 @@ def registration_order(workflow_name):
     except (OSError, ValueError, yaml.YAMLError):
         names = []
     return {name: index for index, name in enumerate(names)}
+
+
+def error_message(state_info):
+    """The message of a task's error.
+
+    An action's error result {status: FAILED, message, ...} reaches the
+    task's state_info as the dict's Python text.
+    """
+    if state_info.startswith('{'):
+        try:
+            error = ast.literal_eval(state_info)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return state_info
+        if isinstance(error, dict) and error.get('message'):
+            return str(error['message'])
+    return state_info
 
 
 def lock_task_result(mistral, tasks):
@@ -279,15 +290,6 @@ class Follower(object):
         self._lock_read = False
         self._execution_id = None
 
-    def _shown_state(self, task):
-        """The task's state, or FAILED when what its action ran failed."""
-        if task.state == 'SUCCESS' and task.name in RESULT_STATUS_TASKS:
-            full = call(self.mistral, self.mistral.tasks.get, task.id)
-            if _json_dict(getattr(full, 'result', None)).get(
-                    'status') == 'FAILED':
-                return 'FAILED'
-        return task.state
-
     def _report_tasks(self, execution_id, workflow_name=None):
         # Sorted by Mistral, which keeps sub-second creation times (its API
         # shows whole seconds only).
@@ -309,9 +311,9 @@ class Follower(object):
         changed.sort(key=lambda t: (t.state not in FINAL_STATES,
                                     order.get(t.name, len(order))))
         for task in changed:
-            line = '[%s] %s' % (task.name, self._shown_state(task))
+            line = '[%s] %s' % (task.name, task.state)
             if task.state == 'ERROR' and task.state_info:
-                line += ': %s' % task.state_info
+                line += ': %s' % error_message(task.state_info)
             self.write(line)
             if task.name == LOCK_TASK and task.state == 'SUCCESS':
                 self._read_lock_result(task)
@@ -473,10 +475,4 @@ def current_task(mistral, execution, tasks=None):
                      workflow_execution_id=execution.id)
     wanted = 'ERROR' if execution.state == 'ERROR' else 'RUNNING'
     names = [t.name for t in tasks if t.state == wanted]
-    if not names and execution.state == 'ERROR':
-        # An action whose own result failed (its task is SUCCESS): the
-        # last step the workflow reached before reporting.
-        order = registration_order(execution.workflow_name)
-        steps = [t.name for t in tasks if t.name not in REPORTING_TASKS]
-        names = sorted(steps, key=lambda n: order.get(n, -1))[-1:]
     return ', '.join(names)

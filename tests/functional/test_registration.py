@@ -25,7 +25,8 @@ class TestRegistration(base.FunctionalTestCase):
                      if w.name.startswith('tripleo.ffwd_upgrade.v1.')}
         self.assertEqual({'tripleo.ffwd_upgrade.v1.prepare',
                           'tripleo.ffwd_upgrade.v1.run',
-                          'tripleo.ffwd_upgrade.v1.converge'},
+                          'tripleo.ffwd_upgrade.v1.converge',
+                          'tripleo.ffwd_upgrade.v1.update_and_wait'},
                          set(workflows))
         for workflow in workflows.values():
             self.assertIn('tripleo-common-managed', workflow.tags)

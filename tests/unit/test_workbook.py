@@ -72,6 +72,23 @@ class TestWorkbook(base.TestCase):
         return [(name, self.data['workflows'][name])
                 for name in contract.STEPS]
 
+    def test_expressions_are_single_lines(self):
+        # Mistral only evaluates "<% ... %>" within one line: a folded
+        # YAML scalar whose continuation is indented keeps its newline.
+        def strings(value):
+            if isinstance(value, dict):
+                for v in value.values():
+                    yield from strings(v)
+            elif isinstance(value, list):
+                for v in value:
+                    yield from strings(v)
+            elif isinstance(value, str):
+                yield value
+        expressions = [v for v in strings(self.data) if '<%' in v]
+        self.assertGreater(len(expressions), 50)
+        for expression in expressions:
+            self.assertNotIn('\n', expression)
+
     def test_every_workflow_is_tagged(self):
         for name, workflow in self.data['workflows'].items():
             self.assertIn('tripleo-common-managed', workflow.get('tags', []),

@@ -473,8 +473,12 @@ def executor_records(mistral, execution, tasks, inputs):
         said.append('Mistral shows it %s, but the Mistral executor that ran '
                     'it has stopped: its action can no longer end.'
                     % execution.state)
-    ansible = records.describe_ansible(
-        records.ansible_record(work_dir, stack, execution.id))
-    if ansible:
-        said.append(ansible)
+    record = records.ansible_record(work_dir, stack, execution.id)
+    agrees = record and not record.get('running') and (
+        execution.state in follow.FINAL_STATES) and (
+        (record.get('status') == 'SUCCESS') == (execution.state == 'SUCCESS'))
+    if record and not agrees:
+        # Only what Mistral does not say already: a run still going, or
+        # an outcome Mistral lost or got wrong.
+        said.append(records.describe_ansible(record))
     return ' '.join(said)

@@ -139,7 +139,7 @@ def _workflow_tasks():
             for name, workflow in workbook['workflows'].items()}
 
 
-def registration_order(workflow_name):
+def definition_order(workflow_name):
     """{task name: its place in the workflow's definition}."""
     try:
         names = _workflow_tasks().get(workflow_name) or []
@@ -278,7 +278,6 @@ class Follower(object):
         self.mistral = mistral
         self.write = write
         self.events = LocalEvents(events_path) if events_path else None
-        self.verbose = verbose
         self.poll_interval = poll_interval
         self.clock = clock
         self.sleep = sleep
@@ -307,7 +306,7 @@ class Follower(object):
         # Within one poll, what ended came before what started after it,
         # each group in the workflow's own order: Mistral's creation times
         # can tie, and then its order inverts.
-        order = registration_order(workflow_name)
+        order = definition_order(workflow_name)
         changed.sort(key=lambda t: (t.state not in FINAL_STATES,
                                     order.get(t.name, len(order))))
         for task in changed:

@@ -280,6 +280,7 @@ class TestProgressLines(base.TestCase):
         path = os.path.join(self.useFixture(fixtures.TempDir()).path, 'e')
         with open(path, 'w') as f:
             for release, step, task_name, changed in (
+                    ('ocata', None, 'Note the release', False),
                     ('ocata', 0, 'include_tasks', False),
                     ('ocata', 0, 'Note the release', False),
                     ('ocata', 1, 'Stop keystone', True),
@@ -289,6 +290,7 @@ class TestProgressLines(base.TestCase):
                     'step': step, 'changed': changed}}) + '\n')
         self._follow(FakeMistral([('SUCCESS', [], {}, None)]), path)
         self.assertEqual([
+            '-- release ocata',
             '-- release ocata, step 0',
             '-- release ocata, step 1',
             '  changed: c0 | Stop keystone (release ocata, step 1)',

@@ -256,7 +256,10 @@ class EventPrinter(object):
             where = events_mod.release_step(event)
             if where and where != self._where:
                 self._where = where
-                self.write('-- release %s, step %s' % where)
+                release, step = where
+                # Outside the step loop (the release's own tasks): no step.
+                self.write('-- release %s' % release if step is None else
+                           '-- release %s, step %s' % where)
             line = events_mod.format_event(event, self.verbose)
             if line:
                 self.write(line)

@@ -447,8 +447,8 @@ class FFWDUpgradeStatus(command.Lister):
             ('Message', follow.parse_output(execution).get('message') or
              execution.state_info or ''),
             ('Tasks', ', '.join('%s=%s' % (t.name, t.state) for t in
-                                sorted(tasks,
-                                       key=lambda t: t.created_at or ''))),
+                                follow.in_order(tasks,
+                                                execution.workflow_name))),
             ('Inputs', ', '.join('%s=%s' % (k, inputs[k])
                                  for k in SHOWN_INPUTS
                                  if inputs.get(k) not in (None, '')))]

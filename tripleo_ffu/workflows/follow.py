@@ -148,6 +148,13 @@ def definition_order(workflow_name):
     return {name: index for index, name in enumerate(names)}
 
 
+def in_order(tasks, workflow_name):
+    """Tasks by creation time, ties (whole seconds) in definition order."""
+    order = definition_order(workflow_name)
+    return sorted(tasks, key=lambda t: (t.created_at or '',
+                                        order.get(t.name, len(order))))
+
+
 def error_message(state_info):
     """The message of a task's error.
 

@@ -331,3 +331,18 @@ class TestStatus(CommandTestCase):
         self.assertEqual('run_playbook=ERROR', detail['Tasks'])
         self.assertIn('work_dir=/w', detail['Inputs'])
         self.assertNotIn('pw', detail['Inputs'])
+
+
+class TestImports(base.TestCase):
+
+    def test_commands_load_without_the_action_code(self):
+        # Beside python-tripleoclient (whose venv need not have
+        # mistral-lib) and for a quick start-up: actions load on demand.
+        import subprocess
+        import sys
+        out = subprocess.run(
+            [sys.executable, '-c', 'import sys, tripleo_ffu.v1.ffwd_upgrade; '
+             'print(sorted(m for m in sys.modules if m.startswith('
+             '("mistral_lib", "tripleo_ffu.actions"))))'],
+            capture_output=True, text=True, check=True).stdout
+        self.assertEqual('[]', out.strip())

@@ -30,7 +30,6 @@ from tripleo_ffu import contract
 from tripleo_ffu import paths
 from tripleo_ffu import records
 from tripleo_ffu.v1 import environment
-from tripleo_ffu.v1 import local_run
 from tripleo_ffu.v1 import redact
 from tripleo_ffu.workflows import follow
 from tripleo_ffu.workflows import registration
@@ -171,6 +170,10 @@ class FFWDUpgradeBase(command.Command):
             self.run_events, self.app.options.verbose_level > 1)
 
     def run_here(self, workflow_input):
+        # Imported here: the action code (mistral-lib) is needed only for
+        # --no-workflow, not to load the commands.
+        from tripleo_ffu.v1 import local_run
+
         try:
             mistral = self.app.client_manager.workflow_engine
         except Exception:

@@ -264,7 +264,7 @@ class TestCrashes(SafetyTestCase):
         self.assertIn('the Mistral executor that ran it has stopped',
                       status.out)
         self.assertIn('was stopped before its end during task ', status.out)
-        self.assertIn('(release pike, step ', status.out)
+        self.assertIn('(release pike', status.out)
 
         refused = self.openstack('run', '--yes')
         self.assertFailed(refused, 'held by run execution %s' % execution_id,

@@ -145,11 +145,32 @@ def group_alive(record):
         return False
     if record.get('host') not in (None, socket.gethostname()):
         return True
+    return group_exists(record['pid'])
+
+
+def group_exists(pgid):
+    """True while process group `pgid` has a process (a zombie counts)."""
     try:
-        os.killpg(int(record['pid']), 0)
+        os.killpg(int(pgid), 0)
     except (OSError, ValueError):
         return False
     return True
+
+
+def still_running(record):
+    """True for an ansible record whose run has not ended and still lives.
+
+    A record left "running" by a run whose processes are all gone is the
+    trace of an executor that died: the run did not end, nothing runs.
+    """
+    return bool(record) and bool(record.get('running')) and group_alive(
+        record)
+
+
+def executor_stopped(holder):
+    """True when the process that took a step lock has stopped."""
+    executor = (holder or {}).get('executor')
+    return bool(executor) and not process_alive(executor)
 
 
 def now():

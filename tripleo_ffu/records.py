@@ -46,15 +46,13 @@ def executor_gone(work_dir, stack, execution_id):
     holder = locks.read(locks.step_lock_path(work_dir, stack))
     if not holder or holder.get('execution_id') != execution_id:
         return False
-    executor = holder.get('executor')
-    return bool(executor) and not locks.process_alive(executor)
+    return locks.executor_stopped(holder)
 
 
-def stopped_where(record):
-    """' during task "X" (release R, step N)' from the run's events."""
-    found, _ = events_mod.read_new_events(record.get('events_file') or '', 0)
-    task = events_mod.last_task(found)
-    return ' during %s' % events_mod.describe_task(task) if task else ''
+def stopped_where(events_file):
+    """' during task "X" (release R, step N)' from a run's events."""
+    found, _ = events_mod.read_new_events(events_file or '', 0)
+    return events_mod.during(events_mod.last_task(found))
 
 
 def describe_ansible(record):
@@ -64,14 +62,14 @@ def describe_ansible(record):
     who = 'ansible-playbook (pid %s, playbook %s, execution %s)' % (
         record.get('pid'), record.get('playbook'),
         record.get('execution_id'))
+    if locks.still_running(record):
+        return ('%s is still running on the nodes, started %s.' % (
+            who, record.get('started_at')))
     if record.get('running'):
-        if locks.group_alive(record):
-            return ('%s is still running on the nodes, started %s.' % (
-                who, record.get('started_at')))
         return ('%s was stopped before its end%s, with its Mistral '
                 'executor: the nodes may be in the middle of that step. '
                 'Check them, then run the step again.' % (
-                    who, stopped_where(record)))
+                    who, stopped_where(record.get('events_file'))))
     return '%s ended %s at %s: %s' % (
         who, record.get('status'), record.get('ended_at'),
         record.get('message'))

@@ -101,8 +101,7 @@ class AnsiblePlaybookAction(actions.Action):
         lock_path = locks.ansible_lock_path(work_dir, self.stack)
         with locks.guard(work_dir, self.stack):
             previous = locks.read(lock_path)
-            if (previous and previous.get('running') and
-                    locks.group_alive(previous)):
+            if locks.still_running(previous):
                 return actions.Result(error='Not running %s: %s' % (
                     self.playbook, lock.ansible_problem(previous,
                                                         self.stack)))
@@ -135,8 +134,7 @@ class AnsiblePlaybookAction(actions.Action):
             return
         result['status'] = 'FAILED'
         if result['timed_out']:
-            where = (' during %s' % events.describe_task(result['last_task'])
-                     if result['last_task'] else '')
+            where = events.during(result['last_task'])
             result['message'] = (
                 'Playbook %s was stopped after %s minutes (timeout)%s: the '
                 'nodes may be in the middle of that step, with services '

@@ -23,6 +23,7 @@ from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
 from tripleo_ffu import locks
+from tripleo_ffu.workflows import follow
 from tripleo_ffu import contract
 
 # Mistral states of an execution that may still act on the stack.
@@ -48,8 +49,8 @@ def holder_problem(holder, state, stack, step):
             '"openstack overcloud ffwd-upgrade status %s --follow".' % (
                 step, stack, holder.get('step'), holder.get('execution_id'),
                 state, holder.get('started_at'), holder.get('execution_id')))
-    executor = holder.get('executor') or {}
-    if executor and not locks.process_alive(executor):
+    if locks.executor_stopped(holder):
+        executor = holder['executor']
         text += (' Its Mistral executor (pid %s) has stopped since, so its '
                  'action cannot end: Mistral marks it ERROR once the '
                  'action\'s heartbeats are missed, or mark it yourself once '
@@ -64,8 +65,7 @@ def execution_state(mistral, execution_id):
     try:
         execution = mistral.executions.get(execution_id)
     except Exception as e:
-        if getattr(e, 'error_code', None) == 404 or 'not found' in str(
-                e).lower():
+        if follow.is_not_found(e):
             return None
         raise
     return execution.state
@@ -139,7 +139,7 @@ def take_step_lock(stack, step, work_dir, execution_id, holder_state):
             taken_over = dict(holder, state=state or 'gone from Mistral')
         # A run whose execution has ended may have left Ansible behind.
         ansible = locks.read(locks.ansible_lock_path(work_dir, stack))
-        if ansible and ansible.get('running') and locks.group_alive(ansible):
+        if locks.still_running(ansible):
             return actions.Result(error='Not starting %s: %s' % (
                 step, ansible_problem(ansible, stack)))
         locks.write(path, {'execution_id': execution_id, 'step': step,

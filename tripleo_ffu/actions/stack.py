@@ -203,8 +203,7 @@ class WaitStackAction(actions.Action):
     """
 
     def __init__(self, stack, timeout=contract.DEFAULT_TIMEOUT_MIN, since=None,
-                 poll_interval=2,
-                 heat_url=None):
+                 poll_interval=2, heat_url=None):
         super().__init__()
         self.stack = stack
         self.timeout = timeout

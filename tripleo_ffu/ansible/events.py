@@ -88,6 +88,11 @@ def describe_task(task):
     return 'task "%s"%s' % (task.get('task'), _where(task))
 
 
+def during(task):
+    """' during task "X" (release R, step N)', or '' without a task."""
+    return ' during %s' % describe_task(task) if task else ''
+
+
 def first_error_line(output):
     """Ansible's first error line (`ERROR! ...` or `[ERROR]: ...`)."""
     for line in output.splitlines():

@@ -24,6 +24,7 @@ import time
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import contract
 from tripleo_ffu import files
+from tripleo_ffu import locks
 from tripleo_ffu import paths
 
 CALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -166,31 +167,31 @@ def start_playbook(config_dir, argv, events_file):
             'events_file': events_file, 'command_script': script}
 
 
-def _group_empty(pgid):
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+def stop_group(pgid, grace_s=30, reap=None):
+    """Stop a run's whole process group; return once it is empty.
 
-
-def stop_group(proc, grace_s=30):
-    """Stop the run's whole process group; return once it is empty.
-
-    Only then is "the action stopped Ansible" true: forks, modules and
-    SSH clients outlive ansible-playbook for a moment.
+    Only then is "Ansible was stopped" true: forks, modules and SSH
+    clients outlive ansible-playbook for a moment. What is left after
+    `grace_s` is killed. `reap`: called meanwhile by the group leader's
+    parent, whose unreaped zombie would keep the group non-empty.
     """
-    os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
     try:
-        proc.wait(grace_s)
-    except subprocess.TimeoutExpired:
-        pass
-    while not _group_empty(proc.pid) and time.monotonic() < deadline:
+        os.killpg(pgid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace_s
+    while True:
+        if reap:
+            reap()
+        if not locks.group_exists(pgid):
+            return
+        if time.monotonic() >= deadline:
+            break
         time.sleep(0.2)
-    if not _group_empty(proc.pid):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def wait_playbook(run, timeout_s):
@@ -206,7 +207,8 @@ def wait_playbook(run, timeout_s):
         proc.wait(timeout_s)
     except subprocess.TimeoutExpired:
         timed_out = True
-        stop_group(proc)
+        stop_group(proc.pid, reap=proc.poll)
+        proc.wait()
 
     events, _ = events_mod.read_new_events(run['events_file'], 0)
     recap, failures = events_mod.summarize(events)

@@ -124,11 +124,6 @@ class FFWDUpgradeBase(command.Command):
     def _write(self, line):
         write_line(self.app, line)
 
-    def _ensure_registered(self, mistral):
-        said = registration.ensure_registered(mistral)
-        if said:
-            self._write(said)
-
     def run(self, parsed_args):
         # Before osc-lib logs the parsed arguments at debug level.
         self.redactor = redact.install(redact.argument_values(
@@ -157,7 +152,7 @@ class FFWDUpgradeBase(command.Command):
     def run_in_mistral(self, parsed_args, workflow_input):
         mistral = self.app.client_manager.workflow_engine
         try:
-            self._ensure_registered(mistral)
+            ensure_registered(self.app, mistral)
             execution = follow.start(mistral, self.step, workflow_input)
         except follow.FFUError as e:
             raise exceptions.CommandError(str(e))
@@ -196,6 +191,13 @@ def write_line(app, line):
     """A progress line, flushed so it shows even when stdout is a pipe."""
     app.stdout.write(line + '\n')
     app.stdout.flush()
+
+
+def ensure_registered(app, mistral):
+    """Register a missing or stale workbook, saying so in one line."""
+    said = registration.ensure_registered(mistral)
+    if said:
+        write_line(app, said)
 
 
 def follow_timeout(minutes):
@@ -405,9 +407,7 @@ class FFWDUpgradeStatus(command.Lister):
         redact.install()
         mistral = self.app.client_manager.workflow_engine
         try:
-            said = registration.ensure_registered(mistral)
-            if said:
-                write_line(self.app, said)
+            ensure_registered(self.app, mistral)
             if parsed_args.execution:
                 return self._detail(mistral, parsed_args)
             executions = follow.list_executions(mistral, parsed_args.stack,

@@ -18,10 +18,7 @@ without Mistral's word when Mistral does not answer), its Ansible record
 and its events file, followed with the same progress lines.
 """
 
-import os
-import signal
 import threading
-import time
 import types
 import uuid
 
@@ -29,10 +26,11 @@ from mistral_lib import actions
 
 from tripleo_ffu.actions import ansible as ansible_action
 from tripleo_ffu.actions import lock as lock_action
-from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu.ansible import runner
 from tripleo_ffu import locks
 from tripleo_ffu import contract
 from tripleo_ffu import paths
+from tripleo_ffu import records
 from tripleo_ffu.workflows import follow
 
 
@@ -115,14 +113,7 @@ def _run_following(workflow_input, work_dir, execution_id, stack, write,
 def _stop_ansible(work_dir, stack, execution_id, events):
     """Stop this run's ansible-playbook group; say where it was."""
     record = locks.read(locks.ansible_lock_path(work_dir, stack)) or {}
-    if record.get('execution_id') == execution_id and record.get('running'):
-        try:
-            os.killpg(int(record['pid']), signal.SIGTERM)
-        except (OSError, ValueError):
-            pass
-        deadline = time.monotonic() + 30
-        while locks.group_alive(record) and time.monotonic() < deadline:
-            time.sleep(0.2)
-    found, _ = events_mod.read_new_events(events.path, 0)
-    task = events_mod.last_task(found)
-    return ' during %s' % events_mod.describe_task(task) if task else ''
+    if record.get('execution_id') == execution_id and locks.still_running(
+            record):
+        runner.stop_group(int(record['pid']))
+    return records.stopped_where(events.path)

@@ -99,6 +99,12 @@ def call(mistral, func, *args, **kwargs):
         raise
 
 
+def is_not_found(exc):
+    """True for Mistral's answer that the named thing does not exist."""
+    return getattr(exc, 'error_code', None) == 404 or (
+        'not found' in str(exc).lower())
+
+
 def start(mistral, step, workflow_input):
     """Start workflow `step` of the workbook; return the execution."""
     name = contract.workflow_name(step)
@@ -458,7 +464,7 @@ def list_executions(mistral, stack, limit=20, page_size=100, max_pages=20):
     found (bounded: `max_pages`).
     """
     names = 'in:' + ','.join(contract.workflow_name(step)
-                             for step in ('prepare', 'run', 'converge'))
+                             for step in contract.STEPS)
     found, marker = [], ''
     for _ in range(max_pages):
         page = call(mistral, mistral.executions.list, limit=page_size,

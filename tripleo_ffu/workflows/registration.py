@@ -47,11 +47,6 @@ def project_actions():
     return names
 
 
-def _not_found(exc):
-    return getattr(exc, 'error_code', None) == 404 or (
-        'not found' in str(exc).lower())
-
-
 def missing_actions(mistral, names):
     missing = []
     for name in names:
@@ -60,7 +55,7 @@ def missing_actions(mistral, names):
         except follow.MistralUnreachable:
             raise
         except Exception as e:
-            if not _not_found(e):
+            if not follow.is_not_found(e):
                 raise
             missing.append(name)
     return missing
@@ -88,7 +83,7 @@ def ensure_registered(mistral, definition=None, actions=None):
     except follow.MistralUnreachable:
         raise
     except Exception as e:
-        if not _not_found(e):
+        if not follow.is_not_found(e):
             raise
         follow.call(mistral, mistral.workbooks.create, definition)
         return ('Registered workbook %s in Mistral: it was missing (an '

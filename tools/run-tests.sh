@@ -71,6 +71,15 @@ if tripleo-ffu-sandbox up; then
     python -m stestr --test-path tests/functional run --concurrency 1 ||
         PROBLEMS+=("functional tests")
     count_last_run
+    # CI shows only the end of the output: keep the servers' last errors
+    # for it, while the logs exist.
+    if [ "$FAILED" -gt 0 ]; then
+        DIAGNOSIS=$(for log in heat mistral; do
+            echo "--- last errors in $log.log"
+            grep -E ' (ERROR|CRITICAL) ' "$STATE_DIR/logs/$log.log" |
+                tail -n 8 | cut -c1-300
+        done)
+    fi
 
     echo "== the happy path again on the distributed Mistral (RabbitMQ)"
     tripleo-ffu-sandbox down
@@ -92,6 +101,7 @@ else
     FAILED=$((FAILED + 1))
 fi
 
+[ -z "${DIAGNOSIS:-}" ] || echo "$DIAGNOSIS"
 if [ ${#PROBLEMS[@]} -gt 0 ]; then
     echo "Problems: ${PROBLEMS[*]}"
     [ "$FAILED" -gt 0 ] || FAILED=1

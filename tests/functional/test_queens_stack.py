@@ -192,7 +192,12 @@ class TestQueensStack(QueensTestCase):
                     not stack.stack_status.endswith('IN_PROGRESS')):
                 return stack
             time.sleep(2)
-        self.fail('stack %s still updating after 600 s' % STACK)
+        busy = [r.resource_name for r in self.heat.resources.list(
+            STACK, nested_depth=5) if r.resource_status.endswith(
+                'IN_PROGRESS')]
+        self.fail('stack %s still updating after 600 s (%s); resources in '
+                  'progress: %s' % (STACK, stack.stack_status_reason,
+                                    ', '.join(busy[:20])))
 
     def _registry(self):
         return self.heat.stacks.environment(STACK)['resource_registry']

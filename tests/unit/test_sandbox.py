@@ -188,6 +188,36 @@ class TestHeatPatches(base.TestCase):
         # No more sleep after each resource a traversal dispatches.
         self.assertFalse(scheduler.ENABLE_SLEEP)
 
+    def test_rpc_pools_keep_only_the_threads_the_load_needs(self):
+        import futurist
+
+        class Server(object):
+            def __init__(self, executor_cls):
+                self._executor_cls = executor_cls
+
+        module = types.SimpleNamespace(MessageHandlingServer=Server)
+        heat_server.use_dynamic_rpc_pools(module)
+        pools = {}
+        for name, cls in (('stock', futurist.ThreadPoolExecutor),
+                          ('other', futurist.SynchronousExecutor)):
+            pools[name] = Server(cls)._executor_cls
+        self.assertIs(futurist.SynchronousExecutor, pools['other'])
+        pool = pools['stock'](max_workers=1024)
+        self.addCleanup(pool.shutdown)
+        # Messages one after the other: the stock pool would hold one
+        # idle thread per message (200), each waking every second.
+        for _ in range(200):
+            pool.submit(lambda: None).result()
+        self.assertLess(pool.num_workers, 5)
+        # A pool whose threads all block still grows: nested stacks are
+        # RPC calls the engine makes to itself and waits on.
+        release = threading.Event()
+        blocked = [pool.submit(release.wait, 5) for _ in range(50)]
+        self.assertGreaterEqual(pool.num_workers, 50)
+        release.set()
+        for future in blocked:
+            future.result()
+
 
 class TestProcesses(base.TestCase):
 

@@ -58,7 +58,8 @@ mount --rbind /dev "$M/dev"
 mount --rbind /sys "$M/sys"
 mount -t tmpfs tmpfs "$M/run"
 mount -t tmpfs -o mode=1777 tmpfs "$M/tmp"
-mount -t tmpfs -o ro,size=4k tmpfs "$M$HIDE"
+# A state dir under /tmp or /run is already hidden by their tmpfs.
+if [ -d "$M$HIDE" ]; then mount -t tmpfs -o ro,size=4k tmpfs "$M$HIDE"; fi
 hostname "$NAME"
 exec chroot "$M" /bin/sh {lib}/init.sh "$NAME" "$ADDR"
 """.format(lib=NODE_LIB)

@@ -33,7 +33,16 @@ Two engine defects of Heat 27.0.1 are worked around here, sandbox only:
   FAST_POLL seconds (not removed: nested stacks poll, and a poll without
   any sleep would spin a core).
 
-For the real tripleo-heat-templates (Queens) overcloud, three more:
+For the real tripleo-heat-templates (Queens) overcloud, more:
+
+* The RPC servers' futurist.ThreadPoolExecutor starts a new thread on
+  every message until executor_thread_pool_size (1024 here, see
+  heat.conf) and keeps them all: after the first Queens create the
+  engine holds ~2050 idle threads, each waking every second, a
+  thundering herd that fights the working threads for the GIL and the
+  CPU (load bursts past 100 on 2 cores). futurist's
+  DynamicThreadPoolExecutor grows the pool only when most of it is busy
+  and shrinks it when idle: the same bound, the threads the load needs.
 
 * Heat shares one yaql parser between threads and the parser is not
   thread-safe: under the engine's threads about one parse in fifty
@@ -87,6 +96,19 @@ def patch_thread_group(engine_service):
         return original(group, run_and_forget, *args, **kwargs)
 
     engine_service.ThreadGroup.add_thread = add_thread
+
+
+def use_dynamic_rpc_pools(server_module):
+    import futurist
+    original = server_module.MessageHandlingServer.__init__
+
+    def __init__(server, *args, **kwargs):
+        original(server, *args, **kwargs)
+        # The "threading" executor, resolved from its entry point.
+        if server._executor_cls is futurist.ThreadPoolExecutor:
+            server._executor_cls = futurist.DynamicThreadPoolExecutor
+
+    server_module.MessageHandlingServer.__init__ = __init__
 
 
 def patch_yaql_parser(functions):
@@ -165,6 +187,7 @@ def main(argv=None):
     from heat.engine import template  # noqa: F401
     from heat.rpc import api as rpc_api
     from heat import version
+    import oslo_messaging.server
 
     conf = cfg.CONF
     logging.register_options(conf)
@@ -182,6 +205,7 @@ def main(argv=None):
     patch_yaql_parser(functions)
     patch_ast_parse()
     relax_cloud_constraints(resources)
+    use_dynamic_rpc_pools(oslo_messaging.server)
 
     engine = engine_service.EngineService(conf.host, rpc_api.ENGINE_TOPIC)
     # Started here rather than by an oslo.service launcher: the threading

@@ -215,9 +215,11 @@ class TestQueensStack(QueensTestCase):
         self.assertEqual('UPDATE', defaults['StackAction'])
         self.assertIn('converted: fast_forward_upgrade_playbook.yaml '
                       'set_fact ffu_releases', prepared.out)
-        self.assertIn("cannot load: deploy_steps_playbook.yaml line 27 "
-                      "(task \"Common roles for TripleO servers\"): the role "
-                      "'tripleo-bootstrap' was not found", prepared.out)
+        # With tripleo-common's roles on the executor, as on an undercloud,
+        # every playbook loads, the deploy steps included.
+        self.assertNotIn('cannot load', prepared.out)
+        self.assertIn('Wrote 18 software deployment(s) for the deploy steps',
+                      prepared.out)
 
         # The upstream file set, private, and the inventory by short name.
         found = set()
@@ -233,6 +235,21 @@ class TestQueensStack(QueensTestCase):
                 self.assertIn('%s/%s' % (role, name), found)
         for name in test_queens_outputs.ROLE_CONFIG_FILES:
             self.assertIn(name, found)
+        with open(os.path.join(self.config_dir, paths.CHECK_REPORT)) as f:
+            self.assertEqual([], yaml.safe_load(f))
+        # The software deployments, as upstream's config download writes
+        # them for the deploy steps.
+        with open(os.path.join(self.config_dir, 'group_vars',
+                               'Controller')) as f:
+            pre = yaml.safe_load(f)['Controller_pre_deployments']
+        self.assertIn('NetworkDeployment', pre)
+        self.assertIn('ControllerAllNodesDeployment', pre)
+        with open(os.path.join(self.config_dir, 'Controller', CONTROLLER,
+                               'ControllerAllNodesDeployment')) as f:
+            hiera = yaml.safe_load(f)['ControllerAllNodesDeployment']
+        self.assertEqual('hiera', hiera['group'])
+        self.assertEqual(CONTROLLER, hiera['config']['datafiles'][
+            'bootstrap_node']['bootstrap_nodeid'])
         with open(os.path.join(self.config_dir, paths.INVENTORY_FILE)) as f:
             inventory = yaml.safe_load(f)
         self.assertEqual(['queens-controller-0'],

@@ -18,6 +18,7 @@ from unittest import mock
 import fixtures
 from heatclient import exc as heat_exc
 from mistral_lib import actions as mistral_actions
+import yaml
 
 from tests.unit import base
 from tripleo_ffu.actions import ansible as ansible_action
@@ -52,6 +53,7 @@ def fake_stack(status='CREATE_COMPLETE', updated=None, reason='',
 class HeatFixture(fixtures.Fixture):
     def _setUp(self):
         self.heat = mock.Mock()
+        self.heat.resources.list.return_value = []
         self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.actions.clients.heat_client',
             return_value=self.heat))
@@ -322,6 +324,111 @@ class TestDownloadConfig(base.TestCase):
                       result['message'])
         self.heat.stacks.get.assert_called_once_with('overcloud',
                                                      resolve_outputs=True)
+
+    def test_software_deployments_for_the_deploy_steps(self):
+        self.heat.stacks.get.return_value = fake_stack(
+            outputs=base.queens_outputs())
+
+        def value_resource(name, server, deployment, when, parent=None):
+            return types.SimpleNamespace(
+                attributes={'value': {'name': name, 'server': server,
+                                      'deployment': deployment}},
+                parent_resource=parent or name, creation_time=when,
+                physical_resource_id='oc-%s-TripleODeployment-x' % name)
+
+        self.heat.resources.list.return_value = [
+            value_resource('ControllerDeployment', 'id-c1', 'sd-hiera',
+                           '2026-01-01T00:00:02Z'),
+            value_resource('NetworkDeployment', 'id-c1',
+                           'arn:openstack:heat::p:stacks/oc-Net/nested-id',
+                           '2026-01-01T00:00:01Z'),
+            value_resource('ControllerExtraConfigPost', 'id-c1', 'sd-post',
+                           '2026-01-01T00:00:03Z'),
+            # Not run on this stack action: no physical deployment.
+            value_resource('DeleteOnly', 'id-c1', 'TripleOSoftwareDeployment',
+                           '2026-01-01T00:00:04Z'),
+            value_resource('ComputeDeployment', 'id-n0', 'sd-hiera2',
+                           '2026-01-01T00:00:05Z'),
+        ]
+        self.heat.resources.get.return_value = types.SimpleNamespace(
+            physical_resource_id='sd-net')
+        config_of = {'sd-hiera': 'cfg-hiera', 'sd-hiera2': 'cfg-hiera',
+                     'sd-net': 'cfg-script', 'sd-post': 'cfg-script'}
+        self.heat.software_deployments.get.side_effect = (
+            lambda sd: types.SimpleNamespace(config_id=config_of[sd]))
+        configs = {
+            'cfg-hiera': {'id': 'cfg-hiera', 'name': 'deployment_resource',
+                          'group': 'hiera',
+                          'config': {'datafiles': {'x': {'k': 'v'}}},
+                          'inputs': [{'name': 'deploy_server_id',
+                                      'value': 'stand-in-server'}],
+                          'outputs': [], 'options': {}},
+            'cfg-script': {'id': 'cfg-script', 'name': 'net',
+                           'group': 'script', 'config': '#!/bin/sh\nexit 0',
+                           'inputs': [], 'outputs': [], 'options': {}}}
+        self.heat.software_configs.get.side_effect = (
+            lambda cid: mock.Mock(to_dict=lambda: configs[cid]))
+
+        result = config_action.DownloadConfigAction(
+            'overcloud', self.work_dir).run(context())
+        self.assertEqual(4, result['deployments'], result)
+        self.assertIn('Wrote 4 software deployment(s)', result['message'])
+        # One fetch per software config, however many servers share it.
+        self.assertEqual(2, self.heat.software_configs.get.call_count)
+        self.heat.resources.list.assert_called_once_with(
+            'overcloud', nested_depth=7,
+            filters={'name': 'TripleODeployment'}, with_detail=True)
+        self.heat.resources.get.assert_called_once_with(
+            'nested-id', 'TripleOSoftwareDeployment')
+        config_dir = os.path.join(self.work_dir, 'overcloud')
+
+        def load(relpath):
+            with open(os.path.join(config_dir, relpath)) as f:
+                return yaml.safe_load(f)
+
+        self.assertEqual({
+            'Controller_pre_deployments': ['NetworkDeployment',
+                                           'ControllerDeployment'],
+            'Controller_post_deployments': ['ControllerExtraConfigPost'],
+            'pre_deployments_Controller': ['NetworkDeployment',
+                                           'ControllerDeployment'],
+            'post_deployments_Controller': ['ControllerExtraConfigPost']},
+            load('group_vars/Controller'))
+        hiera = load('Controller/overcloud-controller-1/ControllerDeployment')
+        self.assertEqual('id-c1', hiera['deploy_server_id'])
+        data = hiera['ControllerDeployment']
+        self.assertEqual(('hiera', {'datafiles': {'x': {'k': 'v'}}}),
+                         (data['group'], data['config']))
+        # The real server, not the stand-in the deployment ran on.
+        self.assertEqual([{'name': 'deploy_server_id', 'value': 'id-c1'}],
+                         data['inputs'])
+        self.assertEqual(
+            '#!/bin/sh\nexit 0',
+            load('Controller/overcloud-controller-1/NetworkDeployment')[
+                'NetworkDeployment']['config'])
+        self.assertTrue(os.path.isfile(os.path.join(
+            config_dir, 'Compute/overcloud-novacompute-0/ComputeDeployment')))
+        tasks = load('deployments.yaml')
+        self.assertIn('55-heat-config', str(tasks))
+        self.assertNotIn('json_query', str(tasks))
+
+    def test_deployment_without_a_name_is_named_by_its_resource(self):
+        self.heat.stacks.get.return_value = fake_stack(
+            outputs=base.queens_outputs())
+        self.heat.resources.list.return_value = [types.SimpleNamespace(
+            attributes={'value': {'name': '', 'server': 'id-c1',
+                                  'deployment': 'sd'}},
+            parent_resource='0', creation_time='t',
+            physical_resource_id='oc-Group-0-TripleODeployment-y')]
+        self.heat.software_deployments.get.return_value = (
+            types.SimpleNamespace(config_id='c'))
+        self.heat.software_configs.get.return_value = mock.Mock(
+            to_dict=lambda: {'id': 'c', 'group': 'script', 'config': ''})
+        result = config_action.DownloadConfigAction(
+            'overcloud', self.work_dir).run(context())
+        self.assertIn('software deployment oc-Group-0-TripleODeployment-y '
+                      'has no name', result.error)
+        self.assertEqual([], os.listdir(self.work_dir))
 
     def test_bad_outputs_write_nothing(self):
         self.heat.stacks.get.return_value = fake_stack(outputs=[])

@@ -20,6 +20,7 @@ from mistral_lib import actions
 from tripleo_ffu.actions import clients
 from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import runner
+from tripleo_ffu.config import deployments
 from tripleo_ffu.config import download
 from tripleo_ffu.config import errors
 from tripleo_ffu import files
@@ -60,7 +61,8 @@ class DownloadConfigAction(actions.Action):
         outputs = download.outputs_by_key(getattr(stack, 'outputs', []))
         try:
             rendered, report = download.render_config(
-                outputs, self.node_user, self.stack)
+                outputs, self.node_user, self.stack,
+                deployments.gather(heat, self.stack))
             config_dir, previous = download.write_config(
                 rendered, self.work_dir, self.stack)
             problems = check.check_config(
@@ -81,6 +83,14 @@ class DownloadConfigAction(actions.Action):
         converted = report['converted']
         message = 'Config of stack %s downloaded to %s.' % (self.stack,
                                                             config_dir)
+        if report['deployments']:
+            message += (' Wrote %d software deployment(s) for the deploy '
+                        'steps.' % report['deployments'])
+        if report['deployments_skipped']:
+            message += (' Skipped %d deployment(s) of servers the stack '
+                        'outputs do not list; see %s.' % (
+                            len(report['deployments_skipped']),
+                            paths.HYGIENE_REPORT))
         if fixed:
             message += (' Moved the step condition first in %d task(s); '
                         'see %s.' % (len(fixed), paths.HYGIENE_REPORT))
@@ -104,4 +114,5 @@ class DownloadConfigAction(actions.Action):
                     report['no_step_condition'][:MAX_REPORTED_TASKS]),
                 'converted': converted,
                 'ansible_check': problems[:MAX_REPORTED_TASKS],
+                'deployments': report['deployments'],
                 'file_count': file_count}

@@ -24,6 +24,7 @@ import tempfile
 
 import yaml
 
+from tripleo_ffu.config import deployments as deployments_mod
 from tripleo_ffu.config import errors
 from tripleo_ffu.config import inventory as inventory_mod
 from tripleo_ffu.config import playbooks
@@ -131,8 +132,11 @@ def _role_files(role, role_data, report):
     return files
 
 
-def render_config(outputs, node_user, stack=None):
-    """Return (files, report) for the config dir of one stack."""
+def render_config(outputs, node_user, stack=None, deployments=()):
+    """Return (files, report) for the config dir of one stack.
+
+    `deployments`: the stack's software deployments (deployments.gather).
+    """
     missing = [name for name in REQUIRED_OUTPUTS
                if not isinstance(outputs.get(name), dict)]
     if missing:
@@ -152,6 +156,12 @@ def render_config(outputs, node_user, stack=None):
         value, converted = playbooks.convert(relpath, value)
         report['converted'] += converted
         files[relpath] = value if isinstance(value, str) else to_yaml(value)
+
+    deployment_files, deployment_report = deployments_mod.render_deployments(
+        outputs, deployments)
+    for relpath, value in deployment_files.items():
+        files[relpath] = value if isinstance(value, str) else to_yaml(value)
+    report.update(deployment_report)
 
     inventory = inventory_mod.build_inventory(outputs, node_user, stack)
     files[paths.INVENTORY_FILE] = to_yaml(inventory)

@@ -134,6 +134,19 @@ def _role_hosts(role, hostnames, ips, server_ids, bootstrap_id):
     return hosts
 
 
+def servers_by_id(outputs):
+    """{server id: (role, short host name)} from the stack outputs."""
+    hostnames = _mapping(outputs, 'RoleNetHostnameMap', required=True)
+    server_ids = _mapping(outputs, 'ServerIdData').get('server_ids') or {}
+    servers = {}
+    for role in sorted(hostnames):
+        names = _role_list(hostnames, role, HOST_NETWORK,
+                           'RoleNetHostnameMap')
+        for server_id, fqdn in zip(server_ids.get(role) or [], names):
+            servers[server_id] = (role, short_name(fqdn))
+    return servers
+
+
 def build_inventory(outputs, node_user, plan=None):
     """A YAML-ready inventory dict (static form) for the stack outputs."""
     hostnames = _mapping(outputs, 'RoleNetHostnameMap', required=True)

@@ -40,6 +40,11 @@ from tripleo_ffu.sandbox.processes import SandboxError
 
 THT_PROJECT = 'tripleo-heat-templates'
 THT_VERSION = '8.4.1'
+# The undercloud's openstack-tripleo-common (Queens) installs the roles
+# that deploy_steps_playbook.yaml uses (tripleo-bootstrap,
+# tripleo-ssh-known-hosts) into /usr/share/ansible/roles.
+COMMON_PROJECT = 'tripleo-common'
+COMMON_VERSION = '8.7.1'
 INDEX_ENV = 'TRIPLEO_FFU_THT_INDEX'
 DEFAULT_INDEX = 'https://pypi.org/simple/'
 
@@ -189,18 +194,30 @@ def _sdist_url(index_url, project, version):
 
 def fetch_tht(cache_dir, version=THT_VERSION):
     """The unpacked THT sdist under `cache_dir` (downloaded once)."""
-    tree = os.path.join(cache_dir, '%s-%s' % (THT_PROJECT, version))
-    if os.path.isfile(os.path.join(tree, 'overcloud.j2.yaml')):
+    return fetch_sdist(cache_dir, THT_PROJECT, version, 'overcloud.j2.yaml')
+
+
+def fetch_common_roles(cache_dir, version=COMMON_VERSION):
+    """The Ansible roles of tripleo-common's sdist (downloaded once)."""
+    tree = fetch_sdist(cache_dir, COMMON_PROJECT, version,
+                       'roles/tripleo-bootstrap/tasks/main.yml')
+    return os.path.join(tree, 'roles')
+
+
+def fetch_sdist(cache_dir, project, version, marker):
+    """The unpacked sdist of `project` under `cache_dir`, once."""
+    tree = os.path.join(cache_dir, '%s-%s' % (project, version))
+    if os.path.isfile(os.path.join(tree, marker)):
         return tree
     index = os.environ.get(INDEX_ENV) or DEFAULT_INDEX
     try:
-        url, digest = _sdist_url(index, THT_PROJECT, version)
+        url, digest = _sdist_url(index, project, version)
         with urllib.request.urlopen(url, timeout=120) as response:
             data = response.read()
     except OSError as e:
         raise SandboxError('cannot download %s %s from %s: %s (set %s to '
                            'another simple index)' % (
-                               THT_PROJECT, version, index, e, INDEX_ENV))
+                               project, version, index, e, INDEX_ENV))
     if digest and hashlib.sha256(data).hexdigest() != digest:
         raise SandboxError('%s: sha256 mismatch, refusing it' % url)
     os.makedirs(cache_dir, exist_ok=True)

@@ -472,7 +472,10 @@ class Sandbox(object):
                    # key the sandbox's node containers accept.
                    ANSIBLE_PRIVATE_KEY_FILE=self.ssh_key,
                    # The yum module of the node containers (el7.py).
-                   ANSIBLE_LIBRARY=containers.ANSIBLE_LIBRARY)
+                   ANSIBLE_LIBRARY=containers.ANSIBLE_LIBRARY,
+                   # tripleo-common's roles, where an undercloud has them
+                   # in /usr/share/ansible/roles (fetched with THT).
+                   ANSIBLE_ROLES_PATH=self.queens_roles_dir)
         if self.info.get('transport') == 'rabbit':
             # The stock server: one process per component, over RabbitMQ,
             # as production runs it.
@@ -603,8 +606,17 @@ class Sandbox(object):
     def queens_templates_dir(self):
         return os.path.join(self.state_dir, 'tht', 'rendered')
 
+    @property
+    def queens_roles_dir(self):
+        return os.path.join(self.state_dir, 'tht', '%s-%s' % (
+            queens.COMMON_PROJECT, queens.COMMON_VERSION), 'roles')
+
     def queens_templates(self):
-        """THT 8.4.1 rendered for the keystone-only layout (once)."""
+        """THT 8.4.1 rendered for the keystone-only layout (once).
+
+        tripleo-common's roles come with them: the deploy steps use them.
+        """
+        queens.fetch_common_roles(os.path.join(self.state_dir, 'tht'))
         rendered = self.queens_templates_dir
         if not os.path.isfile(os.path.join(rendered, 'overcloud.yaml')):
             self.out('Fetching and rendering tripleo-heat-templates %s'

@@ -33,6 +33,9 @@ from tripleo_ffu.sandbox import queens
 
 STACK = 'queens'
 CONTROLLER = 'queens-controller-0'
+FINAL_STEP_PLAYBOOKS = ('upgrade_steps_playbook.yaml',
+                        'deploy_steps_playbook.yaml',
+                        'post_upgrade_steps_playbook.yaml')
 COMPUTE = 'queens-novacompute-0'
 
 
@@ -108,6 +111,32 @@ class QueensTestCase(base.FunctionalTestCase):
                          ' '.join(compute['calls']))
         self.assertEqual('14.1.0',
                          compute['packages']['openstack-nova-compute'])
+
+    def assertQueensEverywhere(self):
+        controller = self.node(CONTROLLER)
+        self.assertEqual('13.0.4',
+                         controller['packages']['openstack-keystone'])
+        walked = [(m['release'], m['name'])
+                  for m in controller['migrations']]
+        # Queens' own migrations, by the keystone_db_sync container of
+        # the deploy steps, once, after pike's.
+        self.assertEqual(
+            [('pike', '023_contract_add_second_password_column'),
+             ('queens', '043_contract_add_application_credentials'),
+             ('queens', '044_contract_add_expiration_column')],
+            walked[-3:])
+        self.assertEqual(len(walked), len(set(walked)))
+        running = {name for name, c in controller.get('containers', {}).items()
+                   if c['status'] == 'running'}
+        self.assertLessEqual({'mysql', 'keystone', 'rabbitmq', 'haproxy'},
+                             running)
+        self.assertIn('mysql_upgrade', ' '.join(controller['calls']))
+        compute = self.node(COMPUTE)
+        self.assertEqual('8.3.1', compute['packages']['os-collect-config'])
+        self.assertLessEqual({'nova_compute', 'nova_libvirt'}, {
+            name for name, c in compute.get('containers', {}).items()
+            if c['status'] == 'running'})
+        self.assertNotIn('keystone-manage', ' '.join(compute['calls']))
 
 
 class TestQueensNodes(QueensTestCase):
@@ -263,6 +292,18 @@ class TestQueensStack(QueensTestCase):
         self.assertWalkedOcataThenPike()
         self.assertGreater(probe.answers, 0)
         self.assertEqual([], probe.misses)
+
+        # The final Queens step, Controller then Compute: upgrade, deploy
+        # and post-upgrade step playbooks of the config, per role.
+        with base.WorkloadProbe(self.workload) as probe:
+            for role in ('Controller', 'Compute'):
+                for playbook in FINAL_STEP_PLAYBOOKS:
+                    result = self.openstack('run', '--yes', '--stack', STACK,
+                                            '--playbook', playbook,
+                                            '--limit', role)
+                    self.assertEqual(0, result.rc, result)
+        self.assertEqual([], probe.misses)
+        self.assertQueensEverywhere()
 
         self._step('converge')
         stack = self.heat.stacks.get(STACK)

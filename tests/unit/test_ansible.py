@@ -148,22 +148,25 @@ class TestRunner(base.TestCase):
                                    timeout_s)
 
     def test_build_command(self):
+        root = ['--become', '--become-user', 'root']
         self.assertEqual(
-            ['ap', '-i', 'inv', 'pb', '-vv', '--limit', 'c0', '--tags', 't',
-             '--skip-tags', 's', '--extra-vars', '{"a": 1, "b": "x"}'],
+            ['ap', '-i', 'inv', 'pb'] + root + [
+                '-vv', '--limit', 'c0', '--tags', 't', '--skip-tags', 's',
+                '--extra-vars', '{"a": 1, "b": "x"}'],
             runner.build_command('ap', 'pb', 'inv', 'c0', 't', 's',
                                  {'b': 'x', 'a': 1}, 2))
-        self.assertEqual(['ap', '-i', 'inv', 'pb', '--extra-vars', 'k=v'],
-                         runner.build_command('ap', 'pb', 'inv',
-                                              extra_vars='k=v'))
+        self.assertEqual(['ap', '-i', 'inv', 'pb'] + root + [
+            '--extra-vars', 'k=v'], runner.build_command('ap', 'pb', 'inv',
+                                                         extra_vars='k=v'))
         self.assertIn('-vvvvv', runner.build_command('a', 'p', 'i',
                                                      verbosity=9))
         # --ssh-user wins over the inventory's user: both names, as extra
         # vars, after the operator's.
         self.assertEqual(
-            ['a', '-i', 'i', 'p', '--extra-vars', 'k=v', '--extra-vars',
-             '{"ansible_ssh_user": "tripleo-admin", "ansible_user": '
-             '"tripleo-admin"}'],
+            ['a', '-i', 'i', 'p'] + root + [
+                '--extra-vars', 'k=v', '--extra-vars',
+                '{"ansible_ssh_user": "tripleo-admin", "ansible_user": '
+                '"tripleo-admin"}'],
             runner.build_command('a', 'p', 'i', extra_vars='k=v',
                                  remote_user='tripleo-admin'))
 
@@ -230,6 +233,16 @@ class TestCallbackMessage(base.TestCase):
             {'msg': 'non-zero return code', 'stderr': 'oops\n'}))
         self.assertEqual('out', message({'stdout': 'out'}))
         self.assertEqual(2000, len(message({'msg': 'y' * 3000})))
+        # THT's "Debug output for task ...": a debug var failed by
+        # failed_when; what it shows is the error.
+        self.assertEqual('Traceback (most recent call last):\nOSError: x',
+                         message({
+                             'failed_when_result': True, 'changed': False,
+                             '_ansible_no_log': False,
+                             'outputs.stdout_lines|default([])|union('
+                             'outputs.stderr_lines|default([]))': [
+                                 'Traceback (most recent call last):',
+                                 'OSError: x']}))
 
 
 class TestCheckReport(base.TestCase):

@@ -167,3 +167,151 @@ class TestQueensWalkVerification(base.TestCase):
         self.assertIn('overcloud-controller-0 migrations are', problems[2])
         self.assertEqual('overcloud-controller-0 openstack-keystone is '
                          '13.0.4, expected 12.0.3 (pike)', problems[3])
+
+
+class TestDeployTools(base.TestCase):
+    """The stand-ins THT Queens' deploy steps call (el7_deploy.py)."""
+
+    def setUp(self):
+        super().setUp()
+        from tripleo_ffu.sandbox import el7_deploy
+        self.deploy = el7_deploy
+        self.root = self.useFixture(fixtures.TempDir()).path
+        for name in ('STATE', 'CALLS', 'FAIL_ON', 'HIERADATA'):
+            self.useFixture(fixtures.MonkeyPatch(
+                'tripleo_ffu.sandbox.el7.%s' % name,
+                os.path.join(self.root, name.lower() + '.state')))
+        # On the node el7_deploy imports el7 as a top-level module.
+        self.useFixture(fixtures.MonkeyPatch(
+            'tripleo_ffu.sandbox.el7_deploy.el7', el7))
+        for name in ('DEPLOYED', 'HOOK_SCRIPTS', 'HOOK_OUTPUTS',
+                     'CONFIG_DATA', 'TRIPLEO_CONFIG'):
+            self.useFixture(fixtures.MonkeyPatch(
+                'tripleo_ffu.sandbox.el7_deploy.%s' % name,
+                os.path.join(self.root, name.lower())))
+        self.useFixture(fixtures.MonkeyPatch(
+            'tripleo_ffu.sandbox.el7_deploy._hostname',
+            lambda: 'overcloud-controller-0'))
+        el7.save({'repo': 'queens', 'packages': {}, 'units': {},
+                  'vhosts': [], 'databases': ['keystone']})
+        with open(el7.HIERADATA, 'w') as f:
+            json.dump({}, f)
+
+    def call(self, *argv, **env):
+        self.useFixture(fixtures.MonkeyPatch('os.environ', dict(
+            os.environ, **env)))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = self.deploy.main(list(argv))
+        return rc, out.getvalue(), err.getvalue()
+
+    def notify(self, deployment_id):
+        with open(os.path.join(self.deploy.DEPLOYED,
+                               '%s.notify.json' % deployment_id)) as f:
+            return json.load(f)
+
+    def test_heat_config_runs_each_deployment_once_with_its_hook(self):
+        marker = os.path.join(self.root, 'ran')
+        deployments = [
+            {'id': 'd-script', 'group': 'script',
+             'deployment_name': 'HostsEntryDeployment',
+             'config': '#!/bin/sh\necho "$hosts" >> %s\necho done\n'
+                       'echo warn >&2\n' % marker,
+             'inputs': [{'name': 'hosts', 'value': '127.0.0.1 ctl'}]},
+            {'id': 'd-hiera', 'group': 'hiera',
+             'config': {'datafiles': {'bootstrap_node': {
+                 'bootstrap_nodeid': 'overcloud-controller-0'}}}},
+            {'id': 'd-puppet', 'group': 'puppet', 'config': ''}]
+        config = os.path.join(self.root, 'HostsEntryDeployment')
+        with open(config, 'w') as f:
+            json.dump(deployments, f)
+        for _ in range(2):
+            self.assertEqual(0, self.call('55-heat-config',
+                                          HEAT_SHELL_CONFIG=config)[0])
+        # Once: heat-config skips what it deployed already.
+        with open(marker) as f:
+            self.assertEqual('127.0.0.1 ctl\n', f.read())
+        self.assertEqual({'deploy_stdout': 'done\n',
+                          'deploy_stderr': 'warn\n',
+                          'deploy_status_code': 0}, self.notify('d-script'))
+        self.assertEqual('overcloud-controller-0',
+                         el7.hiera_value('bootstrap_nodeid'))
+        self.assertEqual(1, self.notify('d-puppet')['deploy_status_code'])
+        self.assertIn('group puppet has no hook',
+                      self.notify('d-puppet')['deploy_stderr'])
+        self.assertIn('deployment HostsEntryDeployment (script) rc=0',
+                      ' '.join(el7.load()['history']))
+
+    def _containers(self, containers):
+        path = os.path.join(self.root, 'step.json')
+        with open(path, 'w') as f:
+            json.dump(containers, f)
+        return self.call('paunch', '--debug', 'apply', '--file', path,
+                         '--config-id', 'tripleo_step3')
+
+    def test_paunch_starts_containers_and_syncs_on_the_bootstrap_node(self):
+        started, synced = [], []
+        self.useFixture(fixtures.MonkeyPatch(
+            'tripleo_ffu.sandbox.el7.start_mariadb', started.append))
+        self.useFixture(fixtures.MonkeyPatch(
+            'tripleo_ffu.sandbox.el7.node_address', lambda: '127.0.0.11'))
+        self.useFixture(fixtures.MonkeyPatch(
+            'tripleo_ffu.sandbox.el7.migrate',
+            lambda state, service, code: synced.append((service, code))))
+        with open(os.path.join(os.path.dirname(el7.HIERADATA),
+                               'all_nodes.json'), 'w') as f:
+            json.dump({'keystone_short_bootstrap_node_name':
+                       'overcloud-controller-0'}, f)
+        rc, out, err = self._containers({
+            'keystone': {'image': 'keystone:queens', 'start_order': 2},
+            'keystone_db_sync': {'image': 'keystone:queens',
+                                 'detach': False, 'start_order': 0},
+            'mysql': {'image': 'mariadb:queens'}})
+        self.assertEqual(0, rc, err)
+        self.assertEqual(['127.0.0.11'], started)
+        self.assertEqual([('keystone', 'queens')], synced)
+        containers = el7.load()['containers']
+        self.assertEqual(('running', 'exited (0)', 'tripleo_step3'), (
+            containers['keystone']['status'],
+            containers['keystone_db_sync']['status'],
+            containers['mysql']['config_id']))
+
+        # Another node of the role: no DB sync there.
+        self.useFixture(fixtures.MonkeyPatch(
+            'tripleo_ffu.sandbox.el7_deploy._hostname',
+            lambda: 'overcloud-controller-1'))
+        rc, out, _ = self._containers({'keystone_db_sync': {
+            'detach': False}})
+        self.assertIn('skipped: not the bootstrap node of keystone', out)
+        self.assertEqual(1, len(synced))
+
+    def test_docker_exec_runs_in_a_running_container_only(self):
+        self._containers({'mysql_client': {'image': 'x'}})
+        self.assertEqual(0, self.call('docker', 'exec', '-u', 'root',
+                                      'mysql_client', 'true')[0])
+        rc, _, err = self.call('docker', 'exec', 'mysql', 'mysql_upgrade')
+        self.assertEqual(1, rc)
+        self.assertIn('No such container: mysql', err)
+
+    def test_docker_puppet_records_the_config_volumes(self):
+        config = os.path.join(self.root, 'docker-puppet.json')
+        with open(config, 'w') as f:
+            json.dump([{'config_volume': 'keystone'},
+                       {'config_volume': 'mysql'}], f)
+        os.makedirs(self.deploy.TRIPLEO_CONFIG)
+        step = os.path.join(self.deploy.TRIPLEO_CONFIG,
+                            'docker-container-startup-config-step_1.json')
+        with open(step, 'w') as f:
+            json.dump({'mysql': {'image': 'mariadb'}}, f)
+        rc, _, err = self.call('python', '/var/lib/docker-puppet/'
+                               'docker-puppet.py', CONFIG=config)
+        self.assertEqual(0, rc, err)
+        self.assertIn('docker-puppet docker-puppet.json: keystone, mysql',
+                      ' '.join(el7.load()['history']))
+        self.assertTrue(os.path.isdir(os.path.join(
+            self.deploy.CONFIG_DATA, 'mysql')))
+        # What paunch reads next.
+        with open(os.path.join(self.deploy.TRIPLEO_CONFIG, 'hashed-'
+                               'docker-container-startup-config-step_1.json'
+                               )) as f:
+            self.assertEqual({'mysql': {'image': 'mariadb'}}, json.load(f))

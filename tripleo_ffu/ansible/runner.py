@@ -81,8 +81,12 @@ def build_command(ansible_playbook, playbook, inventory, limit_hosts=None,
 
     `remote_user` overrides the inventory's user: as extra vars (both
     names Ansible reads), since -u loses to inventory variables.
+    Tasks run as root unless a play says otherwise, as upstream's runs of
+    these playbooks did (become, become_user root): the Queens upgrade and
+    post-upgrade step playbooks do not escalate themselves.
     """
-    argv = [ansible_playbook, '-i', inventory, playbook]
+    argv = [ansible_playbook, '-i', inventory, playbook, '--become',
+            '--become-user', 'root']
     if verbosity:
         argv.append('-' + 'v' * min(int(verbosity), 5))
     if limit_hosts:

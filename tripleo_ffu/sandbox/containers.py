@@ -82,6 +82,8 @@ if [ ! -e {state}/initialised ]; then
     chmod 440 /etc/sudoers.d/{user}
     rm -f /etc/ssh/ssh_host_*
     ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
+    # THT's tripleo-ssh-known-hosts role reads the RSA host key's fact.
+    ssh-keygen -q -t rsa -b 2048 -N '' -f /etc/ssh/ssh_host_rsa_key
     cat > /etc/ssh/sshd_node_config <<CFG
 ListenAddress $ADDR
 Port {port}
@@ -150,7 +152,7 @@ class NodeContainer(object):
     def _install_node_files(self, public_key):
         lib = self.upper_path(NODE_LIB)
         os.makedirs(lib, exist_ok=True)
-        for name in ('el7.py', 'node_tool.py'):
+        for name in ('el7.py', 'el7_deploy.py', 'node_tool.py'):
             shutil.copy(os.path.join(HERE, name), os.path.join(lib, name))
         shutil.copy(public_key, os.path.join(lib, 'authorized_keys'))
         with open(os.path.join(lib, 'inner.sh'), 'w') as f:

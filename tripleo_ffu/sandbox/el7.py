@@ -55,6 +55,7 @@ RELEASES = node_tool.RELEASES
 # EL7 package name -> its row in node_tool.VERSIONS.
 PACKAGES = {
     'openstack-keystone': 'keystone', 'openstack-nova-compute': 'nova',
+    'rpm-python': 'rpm-python', 'jq': 'jq',
     'mariadb': 'mariadb', 'rabbitmq-server': 'rabbitmq-server',
     'haproxy': 'haproxy', 'keepalived': 'keepalived', 'docker': 'docker',
     'openstack-tripleo-common': 'openstack-tripleo-common',
@@ -153,13 +154,36 @@ def _first_boot_files(spec):
         f.write(OS_RELEASE)
     with open('/etc/redhat-release', 'w') as f:
         f.write('CentOS Linux release 7.9.2009 (Core)\n')
-    for tool in TOOLS:
-        path = '/usr/bin/%s' % tool
-        if os.path.lexists(path):
-            os.unlink(path)
+    import el7_deploy
+    wrappers = {'/usr/bin/%s' % tool: 'exec /usr/bin/python3 %s/el7.py %s '
+                '"$@"' % (LIB, tool) for tool in TOOLS}
+    for tool in el7_deploy.TOOLS:
+        path = el7_deploy.PATHS.get(tool, '/usr/bin/%s' % tool)
+        wrappers[path] = ('exec /usr/bin/python3 %s/el7_deploy.py %s "$@"'
+                          % (LIB, tool))
+    # EL7's python is Python 2: THT's docker-puppet.py (Python 2 and
+    # docker) goes to a stand-in; the rest (THT's scripts call `python -c`
+    # with Python 2 names) to python3 with those names defined.
+    compat = os.path.join(LIB, 'py2compat')
+    os.makedirs(compat, exist_ok=True)
+    with open(os.path.join(compat, 'sitecustomize.py'), 'w') as f:
+        f.write('import builtins\nbuiltins.unicode = str\n'
+                'builtins.basestring = str\nbuiltins.long = int\n')
+    wrappers['/usr/bin/python'] = (
+        'case "$1" in */docker-puppet.py) %s;; esac\n'
+        'PYTHONPATH=%s${PYTHONPATH:+:$PYTHONPATH} exec /usr/bin/python3 "$@"'
+        % (wrappers['/usr/bin/python'], compat))
+    for path, command in wrappers.items():
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        # This machine's own tools of that name (a docker CLI in
+        # /usr/local/bin...) would come first on the node's PATH.
+        shadows = [os.path.join(d, os.path.basename(path))
+                   for d in ('/usr/local/sbin', '/usr/local/bin')]
+        for stale in [path] + shadows:
+            if os.path.lexists(stale):
+                os.unlink(stale)
         with open(path, 'w') as f:
-            f.write('#!/bin/sh\nexec /usr/bin/python3 %s/el7.py %s "$@"\n'
-                    % (LIB, tool))
+            f.write('#!/bin/sh\n%s\n' % command)
         os.chmod(path, 0o755)
     os.makedirs(os.path.dirname(HIERADATA), exist_ok=True)
     with open(HIERADATA, 'w') as f:
@@ -172,6 +196,7 @@ def _first_boot_files(spec):
     with open(os.path.join(deployments, '%sDeployment.json'
                            % spec['deployment_name']), 'w') as f:
         json.dump({'deployments': []}, f)
+    _free_el7_ids(spec.get('el7_ids', {}))
     for user in spec.get('users', []):
         subprocess.run(['useradd', '-r', '-U', '-d', '/var/lib/%s' % user,
                         '-m', user], check=False)
@@ -179,6 +204,26 @@ def _first_boot_files(spec):
         with open('/root/.my.cnf', 'w') as f:
             # THT's FFU tasks strip the leading blanks of this file.
             f.write('[client]\n  user=root\n  socket=%s\n' % MYSQL_SOCKET)
+
+
+def _free_el7_ids(el7_ids):
+    """Free the ids EL7 gives to fixed accounts (qemu is 107).
+
+    THT creates them with those ids; the node's copy of this machine may
+    have another account there, which moves to a free id (in the node).
+    """
+    import grp
+    import pwd
+    for name, wanted in el7_ids.items():
+        for lookup, mod, flag in ((grp.getgrgid, 'groupmod', '-g'),
+                                  (pwd.getpwuid, 'usermod', '-u')):
+            try:
+                holder = lookup(wanted)[0]
+            except KeyError:
+                continue
+            if holder != name:
+                subprocess.run([mod, flag, str(60000 + wanted), holder],
+                               check=True)
 
 
 def start_mariadb(address):
@@ -371,11 +416,24 @@ def repos(args):
     print('repositories: %s' % release)
 
 
+def hiera_value(key):
+    """The node's hieradata first, then what the hiera hook wrote."""
+    hieradata_dir = os.path.dirname(HIERADATA)
+    others = sorted(n for n in os.listdir(hieradata_dir)
+                    if n.endswith('.json') and
+                    n != os.path.basename(HIERADATA))
+    for name in [os.path.basename(HIERADATA)] + others:
+        with open(os.path.join(hieradata_dir, name)) as f:
+            data = json.load(f)
+        if key in data:
+            return data[key]
+    return None
+
+
 def hiera(args):
     key = [a for a in args if not a.startswith('-') and
            not a.endswith('.yaml')][-1]
-    with open(HIERADATA) as f:
-        value = json.load(f).get(key)
+    value = hiera_value(key)
     print('nil' if value is None else value)
 
 
@@ -409,8 +467,7 @@ def systemctl(args):
         unit = known[name]
         if command in ('start', 'restart', 'reload', 'try-restart'):
             if name == 'mariadb':
-                start_mariadb(json.load(open(os.path.join(
-                    LIB, 'spec.json')))['address'])
+                start_mariadb(node_address())
             unit['active'] = True
         elif command == 'stop':
             if name == 'mariadb':
@@ -460,15 +517,20 @@ def keystone_manage(args):
     migrate(load(), 'keystone')
 
 
-def migrate(state, service):
-    """A real DB sync: apply the release's migrations once, in order."""
+def migrate(state, service, code=None):
+    """A real DB sync: apply the release's migrations once, in order.
+
+    `code`: the release of the code that syncs (default: the installed
+    package's; a container brings its own).
+    """
     if service not in state['databases']:
         raise NodeError('no %s database on this node' % service)
     if not _mariadb_alive():
         raise NodeError("Can't connect to local MySQL server through "
                         "socket '%s'" % MYSQL_SOCKET)
-    package = {'keystone': 'openstack-keystone'}[service]
-    code = release_of(package, state['packages'][package])
+    if code is None:
+        package = {'keystone': 'openstack-keystone'}[service]
+        code = release_of(package, state['packages'][package])
     index = RELEASES.index(code)
     conn = _db(service)
     with conn.cursor() as cur:
@@ -511,8 +573,27 @@ def report():
     print(json.dumps(state, indent=2, sort_keys=True))
 
 
-def main(argv):
+def node_address():
+    with open(os.path.join(LIB, 'spec.json')) as f:
+        return json.load(f)['address']
+
+
+def run_tool(handlers, argv):
+    """Run argv[0]'s handler: injected failures, errors and the record."""
     tool, args = argv[0], argv[1:]
+    rc = 1
+    try:
+        check_injected_failure(argv)
+        rc = handlers[tool](args) or 0
+    except NodeError as e:
+        sys.stderr.write('%s: %s\n' % (tool, e))
+    finally:
+        record(argv, rc)
+    return rc
+
+
+def main(argv):
+    tool = argv[0]
     if tool == 'boot':
         with open(os.path.join(LIB, 'spec.json')) as f:
             boot(json.load(f))
@@ -526,15 +607,7 @@ def main(argv):
                 'tripleo-ffu-repos': repos,
                 'os-apply-config': lambda a: 0,
                 'os-collect-config': lambda a: 0}
-    rc = 1
-    try:
-        check_injected_failure(argv)
-        rc = handlers[tool](args) or 0
-    except NodeError as e:
-        sys.stderr.write('%s: %s\n' % (tool, e))
-    finally:
-        record(argv, rc)
-    return rc
+    return run_tool(handlers, argv)
 
 
 if __name__ == '__main__':

@@ -46,6 +46,8 @@ VERSIONS = {
     'openstack-heat-agents': ('1.0.1', '1.0.1', '1.4.0', '1.5.4'),
     'os-collect-config': ('5.2.1', '6.1.0', '7.2.3', '8.3.1'),
     'httpd': ('2.4.6', '2.4.6', '2.4.6', '2.4.6'),
+    'rpm-python': ('4.11.3', '4.11.3', '4.11.3', '4.11.3'),
+    'jq': ('1.5', '1.5', '1.5', '1.5'),
 }
 
 # Schema migrations each release brings, applied by the DB sync of the

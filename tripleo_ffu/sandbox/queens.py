@@ -92,9 +92,11 @@ NODE_SPECS = {
         'packages': ['openstack-keystone', 'httpd', 'mariadb',
                      'rabbitmq-server', 'haproxy', 'keepalived', 'docker',
                      'openstack-tripleo-common', 'openstack-heat-agents',
-                     'os-collect-config'],
+                     'os-collect-config', 'rpm-python'],
+        # rsyslog: every EL7 node runs it, and THT's haproxy host prep
+        # fails without it.
         'units': ['httpd', 'mariadb', 'rabbitmq-server', 'haproxy',
-                  'keepalived', 'docker', 'os-collect-config'],
+                  'keepalived', 'docker', 'os-collect-config', 'rsyslog'],
         'vhosts': ['keystone_wsgi'],
         'databases': ['keystone'],
         # A controller serving computes has nova's database user; THT's
@@ -106,12 +108,14 @@ NODE_SPECS = {
         'deployment_name': 'NovaCompute',
         'packages': ['openstack-nova-compute', 'docker',
                      'openstack-tripleo-common', 'openstack-heat-agents',
-                     'os-collect-config'],
+                     'os-collect-config', 'rpm-python'],
         'units': ['openstack-nova-compute', 'libvirtd', 'docker',
-                  'os-collect-config'],
+                  'os-collect-config', 'rsyslog'],
         'vhosts': [],
         'databases': [],
         'users': ['nova'],
+        # THT's libvirt host prep creates qemu with EL7's fixed uid/gid.
+        'el7_ids': {'qemu': 107},
         'workload_port': WORKLOAD_PORT,
     },
 }
@@ -352,6 +356,11 @@ def sandbox_environment(stack, deployed_server_template, computes=1,
             # (no internet here): a custom script run with the release.
             'FastForwardRepoType': 'custom-script',
             'FastForwardCustomRepoScriptContent': REPO_SCRIPT,
+            # The nodes share this machine's network namespace: its default
+            # gateway is not theirs, and no traffic may leave loopback.
+            # THT's switch for networks where ICMP to the gateway is not
+            # allowed.
+            'ValidateGatewaysIcmp': False,
         },
     }
 

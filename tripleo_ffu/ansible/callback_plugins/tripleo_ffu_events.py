@@ -44,6 +44,15 @@ def _text(value):
     return value if isinstance(value, str) else json.dumps(value)
 
 
+# Keys of a task result that are not what the task was asked to show.
+RESULT_KEYS = frozenset((
+    'changed', 'failed', 'failed_when_result', 'skipped', 'skip_reason',
+    'invocation', 'rc', 'cmd', 'start', 'end', 'delta', 'stdout',
+    'stdout_lines', 'stderr', 'stderr_lines', 'warnings', 'deprecations',
+    'ansible_facts', 'item', 'ansible_loop_var', 'results', 'msg',
+    'reason'))
+
+
 def _message(result):
     """The module's message, with the end of stderr when there is one."""
     parts = [_text(result[key]) for key in ('msg', 'reason')
@@ -53,6 +62,16 @@ def _message(result):
         parts.append(_text(stderr).strip())
     elif not parts and result.get('stdout'):
         parts.append(_text(result['stdout']).strip())
+    elif not parts:
+        # `debug: var=...` failed by failed_when (THT's "Debug output for
+        # task" reports a step's errors so): the value it shows.
+        shown = [k for k in result
+                 if not k.startswith('_') and k not in RESULT_KEYS]
+        if len(shown) == 1:
+            value = result[shown[0]]
+            if isinstance(value, list):
+                value = '\n'.join(_text(line) for line in value)
+            parts.append(_text(value).strip())
     return ': '.join(parts)[-MAX_MESSAGE:]
 
 

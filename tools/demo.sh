@@ -1,14 +1,15 @@
 #!/bin/bash
 # Licensed under the Apache License, Version 2.0; see LICENSE.
 #
-# The main job: brings the sandbox undercloud up and upgrades its demo
-# overcloud from Newton to Queens with the three real commands, then
-# verifies and shows what was upgraded on each node.
+# The main job: brings the sandbox undercloud up and upgrades the real
+# tripleo-heat-templates 8.4.1 overcloud "queens" from Newton to Queens on
+# its node containers over SSH: prepare, the FFU run, the final Queens step
+# per role (Controller then Compute), converge; then shows what changed on
+# each node and verifies it there.
 #
-#   tools/demo.sh            (state in $TRIPLEO_FFU_SANDBOX_DIR or default)
-#   tools/demo.sh --queens   the real tripleo-heat-templates 8.4.1 stack
-#                            "queens": prepare, the FFU run over SSH on its
-#                            node containers, converge, verified on the nodes
+#   tools/demo.sh           (state in $TRIPLEO_FFU_SANDBOX_DIR or default)
+#   tools/demo.sh --fast    the hand-written demo templates instead (a
+#                           minute; for task authors and quick checks)
 #
 # The sandbox keeps running afterwards: `tripleo-ffu-sandbox down` stops it.
 
@@ -27,7 +28,7 @@ keeps_running() {
 step "Sandbox undercloud (PostgreSQL, Heat, Mistral on loopback)"
 tripleo-ffu-sandbox up
 
-if [ "${1:-}" = "--queens" ]; then
+if [ "${1:-}" != "--fast" ]; then
     step "The real Queens overcloud (THT 8.4.1) and its nodes over SSH"
     tripleo-ffu-sandbox stack queens --name queens
     # shellcheck disable=SC1090
@@ -36,18 +37,55 @@ if [ "${1:-}" = "--queens" ]; then
     BEFORE=$(mktemp)
     trap 'rm -f "$BEFORE"' EXIT
     tripleo-ffu-sandbox nodes --queens --json > "$BEFORE"
+    # The workload on the compute must answer throughout: probed twice a
+    # second until the end, every miss written down.
+    PROBE=$(mktemp)
+    echo "0 0" > "$PROBE"
+    trap 'rm -f "$BEFORE" "$PROBE"; kill "$PROBER" 2>/dev/null' EXIT
+    python - "$PROBE" <<'PY' &
+import os, sys, time, urllib.request
+from tripleo_ffu.sandbox import sandbox
+urls = ['http://%s:%d/' % (n.address, n.spec['workload_port'])
+        for n in sandbox.Sandbox(out=lambda *a: None).node_containers()
+        if n.spec.get('workload_port')]
+answers = misses = 0
+while os.path.exists(sys.argv[1]):
+    for url in urls:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            answers += 1
+        except OSError as e:
+            misses += 1
+            print('workload miss at %s: %s' % (time.strftime('%X'), e))
+    with open(sys.argv[1], 'w') as f:
+        f.write('%d %d\n' % (answers, misses))
+    time.sleep(0.5)
+PY
+    PROBER=$!
     step "openstack overcloud ffwd-upgrade prepare --stack queens"
     # shellcheck disable=SC2046
     openstack overcloud ffwd-upgrade prepare --yes --stack queens \
         $(tripleo-ffu-sandbox environments queens prepare)
     step "openstack overcloud ffwd-upgrade run --stack queens"
     openstack overcloud ffwd-upgrade run --yes --stack queens
+    for role in Controller Compute; do
+        for playbook in upgrade_steps deploy_steps post_upgrade_steps; do
+            step "Final Queens step, $role: ffwd-upgrade run --playbook" \
+                "${playbook}_playbook.yaml --limit $role"
+            openstack overcloud ffwd-upgrade run --yes --stack queens \
+                --playbook "${playbook}_playbook.yaml" --limit "$role"
+        done
+    done
     step "openstack overcloud ffwd-upgrade converge --stack queens"
     # shellcheck disable=SC2046
     openstack overcloud ffwd-upgrade converge --yes --stack queens \
         $(tripleo-ffu-sandbox environments queens converge)
-    step "What the fast-forward walk did on each node (read over SSH)"
+    read -r ANSWERS MISSES < "$PROBE"
+    step "What the upgrade did on each node (before -> after, read over SSH)"
     tripleo-ffu-sandbox verify --queens --before "$BEFORE"
+    echo "The workload answered $ANSWERS probe(s) during the upgrade," \
+        "missed $MISSES."
+    [ "$MISSES" = 0 ]
     keeps_running
     exit 0
 fi

@@ -114,8 +114,8 @@ class TestEl7Tools(base.TestCase):
         self.assertEqual(0, self.call('yum', 'list')[0])
 
 
-class TestQueensWalkVerification(base.TestCase):
-    """What the FFU run must leave on the Queens stack's nodes."""
+class QueensNodesTestCase(base.TestCase):
+    """The Queens stack's nodes as the verifications read them."""
 
     def setUp(self):
         super().setUp()
@@ -148,6 +148,10 @@ class TestQueensWalkVerification(base.TestCase):
         self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.sandbox.sandbox.http_ok', return_value=True))
 
+
+class TestQueensWalkVerification(QueensNodesTestCase):
+    """What the FFU run must leave on the Queens stack's nodes."""
+
     def test_a_good_walk(self):
         self.assertEqual([], self.report.verify_queens_walk(self.sandbox))
 
@@ -167,6 +171,56 @@ class TestQueensWalkVerification(base.TestCase):
         self.assertIn('overcloud-controller-0 migrations are', problems[2])
         self.assertEqual('overcloud-controller-0 openstack-keystone is '
                          '13.0.4, expected 12.0.3 (pike)', problems[3])
+
+
+class TestQueensVerification(QueensNodesTestCase):
+    """What the whole procedure must leave (the final step included)."""
+
+    def setUp(self):
+        super().setUp()
+        queens_migrations = [
+            {'service': 'keystone', 'release': 'queens', 'name': n}
+            for n in self.report.node_tool.MIGRATIONS['keystone']['queens']]
+        controller = self.states['overcloud-controller-0']
+        controller['migrations'] += queens_migrations
+        controller['packages']['openstack-keystone'] = '13.0.4'
+        controller['containers'] = {
+            name: {'status': 'running'} for name in
+            self.report.QUEENS_CONTAINERS['Controller']}
+        compute = self.states['overcloud-novacompute-0']
+        # Queens runs nova in containers: its packages left the host.
+        del compute['packages']['openstack-nova-compute']
+        compute['containers'] = {
+            'nova_compute': {'status': 'running'},
+            'nova_libvirt': {'status': 'running'},
+            'nova_statedir_owner': {'status': 'exited (0)'}}
+
+    def test_a_good_procedure(self):
+        self.assertEqual([], self.report.verify_queens(self.sandbox))
+
+    def test_what_a_bad_procedure_shows(self):
+        controller = self.states['overcloud-controller-0']
+        controller['migrations'] = controller['migrations'][:-1]
+        controller['packages']['openstack-keystone'] = '12.0.3'
+        self.states['overcloud-novacompute-0']['containers'][
+            'nova_compute']['status'] = 'exited (1)'
+        problems = self.report.verify_queens(self.sandbox)
+        self.assertEqual([
+            'overcloud-novacompute-0 containers not running: nova_compute',
+            'overcloud-controller-0 openstack-keystone is 12.0.3, not '
+            '13.0.4'], problems[:2])
+        self.assertIn('overcloud-controller-0 migrations are', problems[2])
+        self.assertEqual(3, len(problems))
+
+    def test_table_shows_removed_packages_and_containers(self):
+        before = {'c': {'openstack-nova-compute': '14.1.0',
+                        'containers running': '0'}}
+        after = {'c': {'containers running': '3'}}
+        table = self.report.compare_table(before, after).splitlines()
+        self.assertIn('containers running         0          -> 3'
+                      '           upgraded', table[1])
+        self.assertTrue(table[2].endswith('14.1.0     -> -           '
+                                          'removed'), table[2])
 
 
 class TestDeployTools(base.TestCase):

@@ -65,13 +65,15 @@ def compare_table(before, after):
                                              'AFTER')]
     for hostname in sorted(after):
         old_node = before.get(hostname, {})
-        for name, new in sorted(after[hostname].items()):
+        for name in sorted(set(old_node) | set(after[hostname])):
             old = old_node.get(name, '-')
+            new = after[hostname].get(name, '-')
             # A task can report "changed" (reinstalled, reconfigured)
             # without a new version: such rows say so.
+            label = ('removed' if new == '-' else 'added' if old == '-'
+                     else 'upgraded' if old != new else 'unchanged')
             lines.append('%-26s %-26s %-10s -> %-10s  %s' % (
-                hostname, name, old, new,
-                'upgraded' if old != new else 'unchanged'))
+                hostname, name, old, new, label))
     return '\n'.join(lines)
 
 
@@ -115,7 +117,72 @@ def queens_snapshot(sandbox):
         result[node.hostname] = dict(state['packages'], repos=state['repo'])
         result[node.hostname][MIGRATIONS_ROW] = migrations_since_newton(
             state)
+        result[node.hostname][CONTAINERS_ROW] = str(len(
+            running_containers(state)))
     return result
+
+
+CONTAINERS_ROW = 'containers running'
+# The containers the final Queens step must leave running, per role.
+QUEENS_CONTAINERS = {
+    'Controller': ('mysql', 'keystone', 'rabbitmq', 'haproxy',
+                   'keepalived'),
+    'Compute': ('nova_compute', 'nova_libvirt'),
+}
+
+
+def running_containers(state):
+    return sorted(name for name, c in state.get('containers', {}).items()
+                  if c['status'] == 'running')
+
+
+def verify_queens(sandbox):
+    """[problem, ...] after the whole procedure on the Queens nodes.
+
+    After the walk and the final Queens step: every node's repositories
+    and packages at the last release; on the bootstrap node each
+    database's migrations of every release, once and in order (the last
+    by the deploy steps' DB sync container); no DB sync elsewhere; each
+    role's containers running; the workload answering.
+    """
+    releases = node_tool.RELEASES
+    last = releases[-1]
+    problems = []
+    for node in sandbox.node_containers():
+        state = sandbox.node_report(node.hostname)
+        name, spec = node.hostname, node.spec
+        if state['repo'] != last:
+            problems.append('%s repos at %s' % (name, state['repo']))
+        for package, version in sorted(state['packages'].items()):
+            if version != el7.version_for(package, last):
+                problems.append('%s %s is %s, not %s' % (
+                    name, package, version,
+                    el7.version_for(package, last)))
+        expected = [(service, release, migration)
+                    for service in spec['databases']
+                    for release in releases
+                    for migration in node_tool.MIGRATIONS[service][release]]
+        got = [(m['service'], m['release'], m['name'])
+               for m in state['migrations']]
+        if got != expected:
+            problems.append('%s migrations are %s, expected %s'
+                            % (name, got, expected))
+        bootstrap = spec['hieradata']['bootstrap_nodeid'] == name
+        syncs = [c for c in state['calls'] if 'db_sync' in c]
+        if not bootstrap and syncs:
+            problems.append('%s (not a bootstrap node) ran %s'
+                            % (name, syncs))
+        missing = sorted(set(QUEENS_CONTAINERS[spec['role']]) -
+                         set(running_containers(state)))
+        if missing:
+            problems.append('%s containers not running: %s'
+                            % (name, ', '.join(missing)))
+        if spec.get('workload_port') and not sandbox_mod.http_ok(
+                'http://%s:%d/' % (node.address, spec['workload_port'])):
+            problems.append('the workload on %s does not answer' % name)
+    if not sandbox.node_containers():
+        problems.append('the sandbox has no Queens node containers')
+    return problems
 
 
 def verify_queens_walk(sandbox):

@@ -145,43 +145,54 @@ def verify_queens(sandbox):
     by the deploy steps' DB sync container); no DB sync elsewhere; each
     role's containers running; the workload answering.
     """
-    releases = node_tool.RELEASES
-    last = releases[-1]
+    last = node_tool.RELEASES[-1]
     problems = []
     for node in sandbox.node_containers():
         state = sandbox.node_report(node.hostname)
-        name, spec = node.hostname, node.spec
-        if state['repo'] != last:
-            problems.append('%s repos at %s' % (name, state['repo']))
+        problems += _node_problems(node, state, last)
         for package, version in sorted(state['packages'].items()):
             if version != el7.version_for(package, last):
                 problems.append('%s %s is %s, not %s' % (
-                    name, package, version,
+                    node.hostname, package, version,
                     el7.version_for(package, last)))
-        expected = [(service, release, migration)
-                    for service in spec['databases']
-                    for release in releases
-                    for migration in node_tool.MIGRATIONS[service][release]]
-        got = [(m['service'], m['release'], m['name'])
-               for m in state['migrations']]
-        if got != expected:
-            problems.append('%s migrations are %s, expected %s'
-                            % (name, got, expected))
-        bootstrap = spec['hieradata']['bootstrap_nodeid'] == name
-        syncs = [c for c in state['calls'] if 'db_sync' in c]
-        if not bootstrap and syncs:
-            problems.append('%s (not a bootstrap node) ran %s'
-                            % (name, syncs))
-        missing = sorted(set(QUEENS_CONTAINERS[spec['role']]) -
+        missing = sorted(set(QUEENS_CONTAINERS[node.spec['role']]) -
                          set(running_containers(state)))
         if missing:
             problems.append('%s containers not running: %s'
-                            % (name, ', '.join(missing)))
-        if spec.get('workload_port') and not sandbox_mod.http_ok(
-                'http://%s:%d/' % (node.address, spec['workload_port'])):
-            problems.append('the workload on %s does not answer' % name)
+                            % (node.hostname, ', '.join(missing)))
     if not sandbox.node_containers():
         problems.append('the sandbox has no Queens node containers')
+    return problems
+
+
+def _node_problems(node, state, migrated_through):
+    """What every check of a Queens node shares.
+
+    Repositories at the last release; on the bootstrap node each
+    database's migrations of every release through `migrated_through`,
+    once and in order; no DB sync elsewhere; the workload answering.
+    """
+    releases = node_tool.RELEASES
+    name, spec = node.hostname, node.spec
+    problems = []
+    if state['repo'] != releases[-1]:
+        problems.append('%s repos at %s' % (name, state['repo']))
+    expected = [(service, release, migration)
+                for service in spec['databases']
+                for release in releases[:releases.index(
+                    migrated_through) + 1]
+                for migration in node_tool.MIGRATIONS[service][release]]
+    got = [(m['service'], m['release'], m['name'])
+           for m in state['migrations']]
+    if got != expected:
+        problems.append('%s migrations are %s, expected %s'
+                        % (name, got, expected))
+    syncs = [c for c in state['calls'] if 'db_sync' in c]
+    if spec['hieradata']['bootstrap_nodeid'] != name and syncs:
+        problems.append('%s (not a bootstrap node) ran %s' % (name, syncs))
+    if spec.get('workload_port') and not sandbox_mod.http_ok(
+            'http://%s:%d/' % (node.address, spec['workload_port'])):
+        problems.append('the workload on %s does not answer' % name)
     return problems
 
 
@@ -200,24 +211,14 @@ def verify_queens_walk(sandbox):
     problems = []
     for node in sandbox.node_containers():
         state = sandbox.node_report(node.hostname)
-        name, spec = node.hostname, node.spec
-        bootstrap = spec['hieradata']['bootstrap_nodeid'] == name
-        if state['repo'] != last:
-            problems.append('%s repos at %s' % (name, state['repo']))
+        name = node.hostname
+        problems += _node_problems(node, state, walked)
         for package in ('os-collect-config', 'openstack-heat-agents'):
             if state['packages'].get(package) != el7.version_for(package,
                                                                  last):
                 problems.append('%s %s is %s' % (
                     name, package, state['packages'].get(package)))
-        expected = [(service, release, migration)
-                    for service in spec['databases']
-                    for release in releases[:releases.index(walked) + 1]
-                    for migration in node_tool.MIGRATIONS[service][release]]
-        got = [(m['service'], m['release'], m['name'])
-               for m in state['migrations']]
-        if got != expected:
-            problems.append('%s migrations are %s, expected %s'
-                            % (name, got, expected))
+        bootstrap = node.spec['hieradata']['bootstrap_nodeid'] == name
         release = walked if bootstrap else releases[0]
         for package in ('openstack-keystone', 'openstack-nova-compute'):
             if package in state['packages'] and state['packages'][
@@ -225,13 +226,6 @@ def verify_queens_walk(sandbox):
                 problems.append('%s %s is %s, expected %s (%s)' % (
                     name, package, state['packages'][package],
                     el7.version_for(package, release), release))
-        syncs = [c for c in state['calls'] if 'db_sync' in c]
-        if not bootstrap and syncs:
-            problems.append('%s (not a bootstrap node) ran %s'
-                            % (name, syncs))
-        if spec.get('workload_port') and not sandbox_mod.http_ok(
-                'http://%s:%d/' % (node.address, spec['workload_port'])):
-            problems.append('the workload on %s does not answer' % name)
     if not sandbox.node_containers():
         problems.append('the sandbox has no Queens node containers')
     return problems

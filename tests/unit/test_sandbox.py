@@ -24,6 +24,7 @@ from tripleo_ffu.sandbox import heat_server
 from tripleo_ffu.sandbox import node_tool
 from tripleo_ffu.sandbox import processes
 from tripleo_ffu.sandbox import report
+from tripleo_ffu.sandbox import sandbox as sandbox_mod
 
 
 class TestNodeTool(base.TestCase):
@@ -217,6 +218,38 @@ class TestHeatPatches(base.TestCase):
         release.set()
         for future in blocked:
             future.result()
+
+
+class TestComponents(base.TestCase):
+    """One table of the sandbox's layers drives up, down and status."""
+
+    def setUp(self):
+        super().setUp()
+        self.box = sandbox_mod.Sandbox(
+            self.useFixture(fixtures.TempDir()).path, out=lambda *a: None)
+
+    def test_order_and_what_this_sandbox_has(self):
+        names = [c.name for c in self.box.components()]
+        self.assertEqual(['postgres', 'heat', 'rabbitmq', 'mistral',
+                          'workload', 'node containers'], names)
+        wanted = [c.name for c in self.box.components() if c.wanted()]
+        self.assertNotIn('rabbitmq', wanted)
+        self.box.info['transport'] = 'rabbit'
+        self.assertIn('rabbitmq', [c.name for c in self.box.components()
+                                   if c.wanted()])
+
+    def test_down_stops_in_reverse_by_pid_file(self):
+        stopped = []
+        self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.sandbox.processes.stop',
+            side_effect=lambda pid_file, marker: stopped.append(
+                os.path.basename(pid_file)) or True))
+        self.useFixture(fixtures.MockPatchObject(
+            self.box, 'stop_node_containers', return_value=['node-0']))
+        self.assertEqual(['node-0', 'workload', 'mistral', 'rabbitmq',
+                          'epmd', 'heat', 'postgres'], self.box.down())
+        self.assertEqual(['workload.pid', 'mistral.pid', 'rabbitmq.pid',
+                          'epmd.pid', 'heat.pid', 'postgres.pid'], stopped)
 
 
 class TestProcesses(base.TestCase):

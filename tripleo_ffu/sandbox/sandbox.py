@@ -75,6 +75,22 @@ WORKLOAD_NODE = 'overcloud-novacompute-0'
 SERVER_MODULES = ('psycopg2', 'mistral', 'heat')
 
 
+class Component(object):
+    """One layer of the sandbox, as up, down and status see it.
+
+    `start()` brings it up (a no-op when it runs), `rows()` gives its
+    status rows [(label, 'up'/'down'/..., detail)], `stop()` the names of
+    what it stopped; `wanted()` says whether this sandbox has it.
+    """
+
+    def __init__(self, name, start, rows, stop, wanted=lambda: True):
+        self.name = name
+        self.start = start
+        self.rows = rows
+        self.stop = stop
+        self.wanted = wanted
+
+
 def check_server_dependencies():
     """Fail at once, naming the module, when the extra is missing."""
     import importlib.util
@@ -243,26 +259,91 @@ class Sandbox(object):
         self._allocate_ports()
         self.info['transport'] = transport
         self._save_info()
-        self._start_postgres()
-        self._write_configs()
-        self._sync_databases()
-        heat_restarted = self._start_heat()
-        # Before anything else uses the stacks.
-        stuck = self.stuck_stacks(heat_restarted)
-        if transport == 'rabbit':
-            self._start_rabbit()
-        self._start_mistral()
-        self._register_workbook()
-        containers.ssh_keypair(os.path.dirname(self.ssh_key))
-        self._init_nodes()
-        self._start_workload()
-        self._start_node_containers()
+        self._warnings = []
+        for component in self.components():
+            if component.wanted():
+                component.start()
         self.create_stack(overcloud, STACK, computes)
         self._write_rc()
-        for _, message in stuck:
+        for message in self._warnings:
             self.out('WARNING: %s' % message)
         self.out('Sandbox up in %.1f s. Use it: source %s'
                  % (time.monotonic() - started, self.rc_file))
+
+    def components(self):
+        """The sandbox's layers in start order; down stops in reverse."""
+        return [
+            Component('postgres', self._start_database,
+                      self._server_rows('postgres', 'PostgreSQL',
+                                        self._pg_ready, 'pg_port'),
+                      self._stopper('postgres')),
+            Component('heat', self._start_heat_and_check_stacks,
+                      self._server_rows('heat', 'Heat', lambda: http_ok(
+                          self.heat_url + '/stacks'), url='heat_url'),
+                      self._stopper('heat')),
+            Component('rabbitmq', self._start_rabbit,
+                      self._server_rows('rabbitmq', 'RabbitMQ', lambda:
+                                        tcp_open(self.info['rabbit_port']),
+                                        'rabbit_port'),
+                      self._stopper('rabbitmq', 'epmd'),
+                      wanted=lambda: self.info.get('transport') == 'rabbit'),
+            Component('mistral', self._start_mistral_with_workbook,
+                      self._server_rows('mistral', 'Mistral', lambda: http_ok(
+                          self.mistral_url + '/workflows?limit=1'),
+                          url='mistral_url'),
+                      self._stopper('mistral')),
+            Component('workload', self._start_demo_nodes,
+                      self._server_rows('workload', 'demo workload', lambda:
+                                        http_ok(self.workload_url),
+                                        url='workload_url'),
+                      self._stopper('workload')),
+            Component('node containers', self._start_node_containers,
+                      self._node_rows, self.stop_node_containers),
+        ]
+
+    def _server_rows(self, name, label, check, port_key=None, url=None):
+        def rows():
+            where = (getattr(self, url) if url else
+                     '127.0.0.1:%s' % self.info.get(port_key))
+            ok = self._alive(name) and check()
+            return [(label, 'up' if ok else 'down',
+                     where if ok else 'log: %s' % self._log(name))]
+        return rows
+
+    def _stopper(self, *names):
+        def stop():
+            return [name for name in names if processes.stop(
+                self._pid_file(name), self.state_dir)]
+        return stop
+
+    def _node_rows(self):
+        rows = []
+        for node in self.node_containers():
+            ok = node.alive() and containers.ssh_ready(node.address)
+            rows.append(('node %s' % node.hostname, 'up' if ok else 'down',
+                         'ssh %s@%s' % (containers.NODE_USER, node.address)
+                         if ok else 'log: %s' % node.log))
+        return rows
+
+    def _start_database(self):
+        self._start_postgres()
+        self._write_configs()
+        self._sync_databases()
+
+    def _start_heat_and_check_stacks(self):
+        heat_restarted = self._start_heat()
+        # Before anything else uses the stacks.
+        self._warnings += [message for _, message in
+                           self.stuck_stacks(heat_restarted)]
+
+    def _start_mistral_with_workbook(self):
+        self._start_mistral()
+        self._register_workbook()
+
+    def _start_demo_nodes(self):
+        containers.ssh_keypair(os.path.dirname(self.ssh_key))
+        self._init_nodes()
+        self._start_workload()
 
     def _allocate_ports(self):
         changed = False
@@ -866,11 +947,9 @@ class Sandbox(object):
 
     # -- down / status -------------------------------------------------
     def down(self):
-        stopped = self.stop_node_containers()
-        for name in ('workload', 'mistral', 'rabbitmq', 'epmd', 'heat',
-                     'postgres'):
-            if processes.stop(self._pid_file(name), self.state_dir):
-                stopped.append(name)
+        stopped = []
+        for component in reversed(self.components()):
+            stopped += component.stop()
         self.out('Stopped: %s (data kept in %s)' % (
             ', '.join(stopped) or 'nothing was running', self.state_dir))
         return stopped
@@ -880,30 +959,9 @@ class Sandbox(object):
         if not self.info:
             return [('sandbox', 'down', 'no sandbox in %s' % self.state_dir)]
         rows = []
-        checks = [
-            ('postgres', 'PostgreSQL', self._pg_ready,
-             '127.0.0.1:%s' % self.info.get('pg_port')),
-            ('heat', 'Heat', lambda: http_ok(self.heat_url + '/stacks'),
-             self.heat_url),
-            ('mistral', 'Mistral',
-             lambda: http_ok(self.mistral_url + '/workflows?limit=1'),
-             self.mistral_url),
-            ('workload', 'demo workload', lambda: http_ok(self.workload_url),
-             self.workload_url),
-        ]
-        if self.info.get('transport') == 'rabbit':
-            checks.append(('rabbitmq', 'RabbitMQ',
-                           lambda: tcp_open(self.info['rabbit_port']),
-                           '127.0.0.1:%s' % self.info['rabbit_port']))
-        for name, label, check, where in checks:
-            ok = self._alive(name) and check()
-            rows.append((label, 'up' if ok else 'down',
-                         where if ok else 'log: %s' % self._log(name)))
-        for node in self.node_containers():
-            ok = node.alive() and containers.ssh_ready(node.address)
-            rows.append(('node %s' % node.hostname, 'up' if ok else 'down',
-                         'ssh %s@%s' % (containers.NODE_USER, node.address)
-                         if ok else 'log: %s' % node.log))
+        for component in self.components():
+            if component.wanted():
+                rows += component.rows()
         if rows[1][1] != 'up':
             rows.append(('stack %s' % STACK, 'unknown', ''))
             return rows

@@ -384,7 +384,7 @@ def bench_queens(args, _box):
     """
     from tripleo_ffu import contract
     from tripleo_ffu import paths
-    for nodes in (2, 10, 20):
+    for nodes in args.queens_nodes:
         box = Box(['--overcloud', 'queens', '--computes', str(nodes - 1)])
         try:
             box.up()
@@ -444,6 +444,10 @@ def main():
     parser.add_argument('--only', default=default,
                         help='comma-separated items (default: %s): %s'
                              % (default, ', '.join(ITEMS)))
+    parser.add_argument('--queens-nodes', default=[2, 10, 20],
+                        type=lambda text: [int(n) for n in text.split(',')],
+                        help='Node counts of the queens item (default '
+                             '2,10,20).')
     parser.add_argument('-n', type=int, default=3,
                         help='repetitions per measure (default 3)')
     args = parser.parse_args()

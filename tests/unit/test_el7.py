@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import os
+import sys
 import types
 
 import fixtures
@@ -296,6 +297,25 @@ class TestDeployTools(base.TestCase):
                       self.notify('d-puppet')['deploy_stderr'])
         self.assertIn('deployment HostsEntryDeployment (script) rc=0',
                       ' '.join(el7.load()['history']))
+
+    def test_what_a_deployment_script_changes_is_kept(self):
+        # A script that changes the node's state (as a yum update would).
+        script = ('#!/bin/sh\n%s -c "import json; p=\'%s\'; '
+                  's=json.load(open(p)); s[\'repo\']=\'pike\'; '
+                  'json.dump(s, open(p, \'w\'))"\n'
+                  % (sys.executable, el7.STATE))
+        config = os.path.join(self.root, 'UpdateDeployment')
+        with open(config, 'w') as f:
+            json.dump([{'id': 'd-update', 'group': 'script',
+                        'deployment_name': 'UpdateDeployment',
+                        'config': script}], f)
+        self.assertEqual(0, self.call('55-heat-config',
+                                      HEAT_SHELL_CONFIG=config)[0])
+        self.assertEqual(0, self.notify('d-update')['deploy_status_code'])
+        state = el7.load()
+        self.assertEqual('pike', state['repo'])
+        self.assertIn('deployment UpdateDeployment (script) rc=0',
+                      ' '.join(state['history']))
 
     def _containers(self, containers):
         path = os.path.join(self.root, 'step.json')

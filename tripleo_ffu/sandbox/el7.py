@@ -102,6 +102,13 @@ def history(state, text):
     state.setdefault('history', []).append('%s %s' % (_now(), text))
 
 
+def note(text):
+    """One line of history, in the state as it is now on the node."""
+    state = load()
+    history(state, text)
+    save(state)
+
+
 def check_injected_failure(argv):
     try:
         with open(FAIL_ON) as f:

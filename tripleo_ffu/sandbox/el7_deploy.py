@@ -54,7 +54,7 @@ HOOK_SCRIPTS = os.path.join(HEAT_CONFIG, 'heat-config-script')
 HOOK_OUTPUTS = '/var/run/heat-config/heat-config-script'
 CONFIG_DATA = '/var/lib/config-data/puppet-generated'
 TRIPLEO_CONFIG = '/var/lib/tripleo-config'
-# Containers whose command the node runs for real (see the docstring).
+# Tools that only record their call (see the docstring).
 RECORDED_ONLY = ('puppet', 'ntpdate', 'os-net-config')
 FACTER_CACHE = '/opt/puppetlabs/facter/cache/cached_facts'
 
@@ -112,7 +112,6 @@ def heat_config(args):
     with open(os.environ['HEAT_SHELL_CONFIG']) as f:
         deployments = json.load(f)
     os.makedirs(DEPLOYED, mode=0o700, exist_ok=True)
-    state = el7.load()
     for deployment in deployments:
         deployed = os.path.join(DEPLOYED, '%s.json' % deployment['id'])
         if os.path.exists(deployed):
@@ -125,14 +124,15 @@ def heat_config(args):
                                    % deployment.get('group'))
         else:
             rc, out, err = hook(deployment)
-        el7.history(state, 'deployment %s (%s) rc=%d' % (
+        # Loaded after the hook: its script may have changed the state
+        # (an UpdateDeployment's yum update...).
+        el7.note('deployment %s (%s) rc=%d' % (
             deployment.get('deployment_name') or deployment.get('name'),
             deployment.get('group'), rc))
         with open(os.path.join(DEPLOYED, '%s.notify.json'
                                % deployment['id']), 'w') as f:
             json.dump({'deploy_stdout': out, 'deploy_stderr': err,
                        'deploy_status_code': rc}, f)
-    el7.save(state)
     return 0
 
 
@@ -203,8 +203,7 @@ def docker(args):
         name, command = rest[0], rest[1:]
         if known.get(name, {}).get('status') != 'running':
             raise el7.NodeError('Error: No such container: %s' % name)
-        el7.history(state, 'docker exec %s %s' % (name, ' '.join(command)))
-        el7.save(state)
+        el7.note('docker exec %s %s' % (name, ' '.join(command)))
         return subprocess.run(command).returncode
     raise el7.NodeError('docker %s is not simulated' % ' '.join(args[:1]))
 
@@ -215,10 +214,8 @@ def docker_puppet(args):
                                       'docker-puppet.json')
     with open(config) as f:
         volumes = [c.get('config_volume') for c in json.load(f)]
-    state = el7.load()
-    el7.history(state, 'docker-puppet %s: %s' % (
+    el7.note('docker-puppet %s: %s' % (
         os.path.basename(config), ', '.join(v for v in volumes if v)))
-    el7.save(state)
     for volume in volumes:
         os.makedirs(os.path.join(CONFIG_DATA, volume), exist_ok=True)
     # What paunch then reads: the startup configs, "hashed" (the real

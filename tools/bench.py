@@ -20,6 +20,7 @@ Run from the project venv (tools/setup-env.sh makes it):
 Items: cli (start-up), scale (config download at 10/100/1000 nodes),
 sandbox (up, cold and warm), prepare (breakdown; CLI vs workflow),
 run (CLI vs the reproduce script), latency (Ansible event -> CLI line),
+runner (our run layer and ansible-runner's against bare Ansible),
 queens (THT 8.4.1's FFU run over SSH at 2, 10 and 20 nodes; not in the
 default set: python tools/bench.py --only queens -n 1).
 The sandbox items start their own sandbox in a temporary state dir and
@@ -39,9 +40,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 BIN = os.path.dirname(sys.executable)
-from tripleo_ffu.sandbox import sandbox as sandbox_mod  # noqa: E402
+from tripleo_ffu_sandbox.components import node_containers  # noqa: E402
+from tripleo_ffu_sandbox import overclouds  # noqa: E402
+from tripleo_ffu_sandbox import sandbox as sandbox_mod  # noqa: E402
 
-PREPARE_ENVS = sandbox_mod.demo_environments('prepare')
+PREPARE_ENVS = overclouds.demo_environments('prepare')
 PREPARE_ARGS = [arg for path in PREPARE_ENVS for arg in ('-e', path)]
 ROWS = []
 
@@ -303,7 +306,7 @@ def _latencies(box, hide_work_dir=False):
     work dir (as on another host), so it reads the events through Mistral.
     """
     from tripleo_ffu.ansible import events as events_mod
-    from tripleo_ffu import paths
+    from tripleo_ffu import runs
     box.reset()
     work_dir = box.env()['TRIPLEO_FFU_WORK_DIR']
     argv = [os.path.join(BIN, 'openstack'), 'overcloud', 'ffwd-upgrade',
@@ -324,7 +327,7 @@ def _latencies(box, hide_work_dir=False):
     if proc.wait():
         raise SystemExit('ffwd-upgrade run failed during the latency bench')
     events, _ = events_mod.read_new_events(
-        paths.events_file(work_dir, 'overcloud', execution), 0)
+        runs.events_file(work_dir, 'overcloud', execution), 0)
     delays = []
     for event in events:
         line = events_mod.format_event(event)
@@ -412,9 +415,7 @@ def bench_queens(args, _box):
                     env=dict(env, ANSIBLE_HOST_KEY_CHECKING='False',
                              ANSIBLE_PRIVATE_KEY_FILE=sandbox_mod.Sandbox(
                                  box.state_dir).ssh_key,
-                             ANSIBLE_LIBRARY=os.path.join(
-                                 ROOT, 'tripleo_ffu', 'sandbox',
-                                 'ansible_library')),
+                             ANSIBLE_LIBRARY=node_containers.ANSIBLE_LIBRARY),
                     cwd=config_dir)[0])
             c = statistics.median(cli)
             row('queens', '%d nodes: openstack ffwd-upgrade run (s)' % nodes,
@@ -432,9 +433,100 @@ def bench_queens(args, _box):
             box.down()
 
 
+# -- the run layer: our runner vs ansible-runner vs bare Ansible --------
+RUNNER_HOSTS = 5
+RUNNER_TASKS = 100
+
+
+def _runner_fixture(directory):
+    """A playbook of RUNNER_TASKS tasks on RUNNER_HOSTS local hosts."""
+    hosts = ['h%d' % i for i in range(RUNNER_HOSTS)]
+    with open(os.path.join(directory, 'inventory.yaml'), 'w') as f:
+        json.dump({'all': {'hosts': {h: {
+            'ansible_connection': 'local',
+            'ansible_python_interpreter': sys.executable} for h in hosts}}},
+            f)
+    tasks = [{'name': 'task %d' % i, 'command': 'true', 'changed_when': False}
+             for i in range(RUNNER_TASKS)]
+    with open(os.path.join(directory, 'playbook.yaml'), 'w') as f:
+        json.dump([{'hosts': 'all', 'gather_facts': False, 'tasks': tasks}],
+                  f)
+
+
+def bench_runner(args, _box):
+    """One playbook three ways: what each run layer adds to Ansible.
+
+    ansible-runner (upstream TripleO's from Train) is measured when it is
+    importable: pip install ansible-runner, or PYTHONPATH to a --target
+    install; doc/run-records.rst has the figures and the decision.
+    """
+    from tripleo_ffu.ansible import runner
+    from tripleo_ffu import runs
+    work = tempfile.mkdtemp(prefix='tripleo-ffu-bench-runner.')
+    try:
+        _runner_fixture(work)
+        playbook = os.path.join(BIN, 'ansible-playbook')
+        env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING='False')
+        bare, ours, theirs = [], [], []
+        for i in range(args.n):
+            bare.append(timed([playbook, '-i', 'inventory.yaml',
+                               'playbook.yaml'], env=env, cwd=work)[0])
+            started = time.monotonic()
+            result = runner.run_playbook(
+                work, [playbook, '-i', 'inventory.yaml', 'playbook.yaml'],
+                runs.events_file(work, 'bench', 'run-%d' % i), 600)
+            ours.append(time.monotonic() - started)
+            if result['rc']:
+                raise SystemExit('our runner failed: %s' % result)
+            theirs += _ansible_runner_run(work, i)
+        b = statistics.median(bare)
+        what = '%d tasks x %d hosts' % (RUNNER_TASKS, RUNNER_HOSTS)
+        row('runner', 'bare ansible-playbook, %s (s)' % what, b)
+        row('runner', 'tripleo_ffu runner (events, record) (s)',
+            statistics.median(ours), b, 'ratio <= 1.1')
+        if theirs:
+            row('runner', 'ansible-runner %s (events, artifacts) (s)'
+                % _version('ansible-runner'), statistics.median(theirs), b)
+        else:
+            row('runner', 'ansible-runner', 'not importable here')
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _version(name):
+    from importlib import metadata
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return '?'
+
+
+def _ansible_runner_run(work, i):
+    try:
+        import ansible_runner
+    except ImportError:
+        return []
+    data_dir = os.path.join(work, 'ar-%d' % i)
+    os.makedirs(os.path.join(data_dir, 'project'))
+    shutil.copy(os.path.join(work, 'playbook.yaml'),
+                os.path.join(data_dir, 'project'))
+    started = time.monotonic()
+    result = ansible_runner.run(
+        private_data_dir=data_dir, playbook='playbook.yaml',
+        inventory=os.path.join(work, 'inventory.yaml'), quiet=True,
+        # It finds ansible-playbook on PATH: this venv's, as ours.
+        envvars={'ANSIBLE_HOST_KEY_CHECKING': 'False',
+                 'PATH': BIN + os.pathsep + os.environ.get('PATH', '')})
+    elapsed = time.monotonic() - started
+    if result.rc:
+        raise SystemExit('ansible-runner failed (rc %s)' % result.rc)
+    return [elapsed]
+
+
 ITEMS = {'cli': bench_cli, 'scale': bench_scale, 'sandbox': bench_sandbox,
          'prepare': bench_prepare, 'run': bench_run,
-         'latency': bench_latency, 'queens': bench_queens}
+         'latency': bench_latency, 'queens': bench_queens,
+         'runner': bench_runner}
 NEEDS_SANDBOX = ('sandbox', 'prepare', 'run', 'latency')
 
 

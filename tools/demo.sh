@@ -44,7 +44,7 @@ if [ "${1:-}" != "--fast" ]; then
     trap 'rm -f "$BEFORE" "$PROBE"; kill "$PROBER" 2>/dev/null' EXIT
     python - "$PROBE" <<'PY' &
 import os, sys, time, urllib.request
-from tripleo_ffu.sandbox import sandbox
+from tripleo_ffu_sandbox import sandbox
 urls = ['http://%s:%d/' % (n.address, n.spec['workload_port'])
         for n in sandbox.Sandbox(out=lambda *a: None).node_containers()
         if n.spec.get('workload_port')]
@@ -94,7 +94,7 @@ source <(tripleo-ffu-sandbox env)
 tripleo-ffu-sandbox reset-nodes
 tripleo-ffu-sandbox status
 
-ENVS=tripleo_ffu/sandbox/templates/environments
+ENVS=sandbox/tripleo_ffu_sandbox/templates/environments
 step "Before: the demo overcloud at Newton"
 tripleo-ffu-sandbox nodes
 BEFORE=$(mktemp)

@@ -28,7 +28,7 @@ count_last_run() {
 }
 
 echo "== pep8 (flake8 with hacking)"
-if ! flake8 tripleo_ffu tests tools setup.py; then
+if ! flake8 tripleo_ffu sandbox tests tools setup.py; then
     PROBLEMS+=("flake8")
 fi
 

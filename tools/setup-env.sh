@@ -4,7 +4,8 @@
 # Installs what the demo and the tests need on a fresh Debian machine with
 # Python 3.11: PostgreSQL, RabbitMQ, and for the node containers sshd, sudo,
 # tini, MariaDB and PyMySQL (Debian's), and a venv at .venv with this
-# checkout and its test requirements. Safe to run again: it only adds what
+# checkout (tripleo-ffu and, from sandbox/, tripleo-ffu-sandbox) and its
+# test requirements. Safe to run again: it only adds what
 # is missing. Source it: it sets VENV and PATH.
 
 # Sourced by other scripts: no `set -e` here (it would leak into them);
@@ -64,15 +65,19 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 STAMP="$VENV/.tripleo-ffu-installed"
 REQS=$(cat "$ROOT/requirements.txt" "$ROOT/test-requirements.txt" \
-    "$ROOT/setup.cfg" | md5sum | cut -d' ' -f1)
+    "$ROOT/setup.cfg" "$ROOT/sandbox/requirements.txt" \
+    "$ROOT/sandbox/setup.cfg" | md5sum | cut -d' ' -f1)
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$REQS" ]; then
     echo "== Installing tripleo-ffu and its test requirements into $VENV"
     pip_quiet -r "$ROOT/requirements.txt" -r "$ROOT/test-requirements.txt" ||
         return 1
     echo "$REQS" > "$STAMP"
 fi
-# Always re-link this checkout: entry points (commands, Mistral actions)
-# come from its setup.cfg.
-pip_quiet --no-deps -e "$ROOT" || return 1
+# Always re-link this checkout, the product and the sandbox (its own
+# distribution, in sandbox/): entry points (commands, Mistral actions, the
+# tripleo-ffu-sandbox script) come from their setup.cfg files. Their
+# dependencies are installed above (test-requirements.txt lists the
+# sandbox's servers).
+pip_quiet --no-deps -e "$ROOT" -e "$ROOT/sandbox" || return 1
 export VENV
 export PATH="$VENV/bin:$PATH"

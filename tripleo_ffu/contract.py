@@ -26,6 +26,33 @@ import os
 WORKBOOK_NAME = 'tripleo.ffwd_upgrade.v1'
 STEPS = ('prepare', 'run', 'converge')
 
+# The stack the CLI works on: $OVERCLOUD_STACK_NAME (upstream's), else
+# the default; a workflow input without a stack means the default too.
+STACK_ENV = 'OVERCLOUD_STACK_NAME'
+DEFAULT_STACK = 'overcloud'
+
+# Every step workflow's first task: its result names the executor's work
+# dir. And the read-only action that serves a run's events to clients
+# that cannot read that work dir.
+LOCK_TASK = 'lock_stack'
+EVENTS_ACTION = 'tripleo_ffu.run_events'
+
+# What each step workflow's output carries (a UI shows these without
+# reading any log); the failure outputs carry `failures` too.
+OUTPUT_KEYS = {
+    'prepare': ('status', 'message', 'work_dir', 'stack_status',
+                'config_dir', 'inventory_file', 'fixed_step_order',
+                'no_step_condition', 'converted', 'ansible_check'),
+    'run': ('status', 'message', 'work_dir', 'recap', 'log_path',
+            'command_script'),
+    'converge': ('status', 'message', 'work_dir', 'stack_status'),
+}
+
+# Where an action finds a service when no catalog names it (an undercloud
+# without Keystone): TRIPLEO_FFU_<SERVICE TYPE>_URL, e.g.
+# TRIPLEO_FFU_ORCHESTRATION_URL for Heat.
+SERVICE_URL_ENV = 'TRIPLEO_FFU_%s_URL'
+
 # Workflow input defaults.
 DEFAULT_TIMEOUT_MIN = 240
 DEFAULT_SSH_USER = 'heat-admin'
@@ -44,6 +71,18 @@ ACTION_GRACE_S = 300
 
 # Where the Ansible callback writes a run's events (set by the runner).
 EVENTS_FILE_ENV = 'TRIPLEO_FFU_EVENTS_FILE'
+
+# The ids of runs made without Mistral (run --no-workflow) start so; their
+# records live in the work dir only.
+LOCAL_RUN_PREFIX = 'local-'
+
+
+def default_stack():
+    return os.environ.get(STACK_ENV) or DEFAULT_STACK
+
+
+def service_url_env(service_type):
+    return SERVICE_URL_ENV % service_type.upper()
 
 
 def workflow_name(step):

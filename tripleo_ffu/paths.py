@@ -33,12 +33,6 @@ def config_dir(work_dir, stack):
     return os.path.join(work_dir, stack)
 
 
-def events_file(work_dir, stack, execution_id):
-    """JSON-lines progress of one ansible run, written by the callback."""
-    return os.path.join(config_dir(work_dir, stack), 'ansible-events',
-                        '%s.jsonl' % execution_id)
-
-
 def workbook_path():
     """This checkout's workbook, else the copy installed with the package.
 

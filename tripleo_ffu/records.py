@@ -20,14 +20,25 @@ functions turn them into sentences for the operator. Without read access
 to the work dir (another host, another user) they return None.
 """
 
+import os
+
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import locks
+from tripleo_ffu import runs
 
 
 def ansible_record(work_dir, stack, execution_id=None):
-    """The stack's ansible-playbook record, if it is `execution_id`'s."""
+    """The ansible-playbook record of run `execution_id`, else None.
+
+    Without an execution id: the stack's newest run's (the live one).
+    """
     if not work_dir:
         return None
+    own = runs.read_record(work_dir, stack, execution_id)
+    if own:
+        return own
+    # The stack's live record: the newest run's (also the only record
+    # of runs made before runs had their own directory).
     record = locks.read(locks.ansible_lock_path(work_dir, stack))
     if record and execution_id and record.get('execution_id') != (
             execution_id):
@@ -73,3 +84,28 @@ def describe_ansible(record):
     return '%s ended %s at %s: %s' % (
         who, record.get('status'), record.get('ended_at'),
         record.get('message'))
+
+
+def run_details(record):
+    """[(field, value)] of a run's record for status <id>."""
+    if not record:
+        return []
+    span = record.get('log_range') or [None, None]
+    fields = [
+        ('Ansible', '%s, %s%s, pid %s, started %s%s' % (
+            record.get('ansible') or 'ansible (version unknown)',
+            record.get('playbook'),
+            ' --limit %s' % record['limit'] if record.get('limit') else '',
+            record.get('pid'), record.get('started_at'),
+            ', ended %s %s (rc %s)' % (record.get('ended_at'),
+                                       record.get('status'), record.get('rc'))
+            if not record.get('running') else ''))]
+    recap = events_mod.recap_lines(record.get('recap'))
+    if recap:
+        fields.append(('Recap', '; '.join(recap)))
+    fields.append(('Run record', '%s (log %s%s; by hand: %s)' % (
+        os.path.dirname(record.get('events_file') or ''),
+        record.get('log_path'),
+        ', bytes %s-%s' % tuple(span) if span[0] is not None else '',
+        record.get('command_script'))))
+    return fields

@@ -27,11 +27,12 @@ import urllib.request
 
 from oslotest import base
 
-from tripleo_ffu.sandbox import sandbox as sandbox_mod
+from tripleo_ffu_sandbox import overclouds
+from tripleo_ffu_sandbox import sandbox as sandbox_mod
 
 BIN = os.path.dirname(sys.executable)
-PREPARE_ENVS = sandbox_mod.demo_environments('prepare')
-CONVERGE_ENVS = sandbox_mod.demo_environments('converge')
+PREPARE_ENVS = overclouds.demo_environments('prepare')
+CONVERGE_ENVS = overclouds.demo_environments('converge')
 CONTROLLER = 'overcloud-controller-0'
 COMPUTE = 'overcloud-novacompute-0'
 

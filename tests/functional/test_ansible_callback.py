@@ -57,7 +57,7 @@ INVENTORY = textwrap.dedent('''\
 class TestCallbackWithRealAnsible(base.BaseTestCase):
 
     def test_events_recap_and_failures(self):
-        from tripleo_ffu.sandbox import processes
+        from tripleo_ffu_sandbox import processes
         work = self.useFixture(fixtures.TempDir()).path
         with open(os.path.join(work, 'play.yaml'), 'w') as f:
             f.write(PLAYBOOK)

@@ -17,7 +17,7 @@ import re
 
 from tests.functional import base
 from tripleo_ffu import paths
-from tripleo_ffu.sandbox import report
+from tripleo_ffu_sandbox import report
 
 
 class TestFastForwardUpgrade(base.FunctionalTestCase):
@@ -134,6 +134,28 @@ class TestFastForwardUpgrade(base.FunctionalTestCase):
         self.assertSucceeded(self.openstack('run', '--yes'), 'run')
         self.assertEqual([], report.verify(self.sandbox, 'queens'))
 
+        # The failed run keeps its own record after the newer run's.
+        status = self.openstack('status', execution, '-f', 'value')
+        self.assertEqual(0, status.rc, status)
+        self.assertRegex(status.out, r'Ansible ansible-core [0-9.]+, '
+                                     r'fast_forward_upgrade_playbook.yaml, '
+                                     r'pid \d+, started .*, ended .* '
+                                     r'FAILED \(rc 2\)')
+        self.assertRegex(status.out, r'Recap .*overcloud-controller-0: '
+                                     r'ok=\d+ changed=\d+ failed=1 '
+                                     r'unreachable=0')
+        run_dir = os.path.join(self.config_dir, 'runs', execution)
+        self.assertIn('Run record %s (log %s, bytes ' % (
+            run_dir, os.path.join(self.config_dir, 'ansible.log')),
+            status.out)
+        newest = os.readlink(os.path.join(self.config_dir, 'runs',
+                                          'latest'))
+        self.assertNotEqual(execution, newest)
+        for path in (run_dir, os.path.join(run_dir, 'events.jsonl'),
+                     os.path.join(run_dir, 'record.json'),
+                     os.path.join(self.config_dir, 'ansible.log')):
+            self.assertEqual(0, os.stat(path).st_mode & 0o077, path)
+
 
 class TestErrors(base.FunctionalTestCase):
 
@@ -171,7 +193,7 @@ class TestErrors(base.FunctionalTestCase):
                           'fast_forward_upgrade_playbook.yaml')
 
     def test_mistral_unreachable(self):
-        from tripleo_ffu.sandbox import processes
+        from tripleo_ffu_sandbox import processes
         port = processes.free_port()
         result = self.openstack('prepare', '--yes', env=self.env(
             OS_WORKFLOWV2_ENDPOINT_OVERRIDE='http://127.0.0.1:%d/v2' % port))
@@ -185,8 +207,8 @@ class TestErrors(base.FunctionalTestCase):
         self.assertEqual(before, self._executions())
 
     def test_heat_down(self):
-        from tripleo_ffu.sandbox import processes
-        stopped = processes.stop(self.sandbox._pid_file('heat'),
+        from tripleo_ffu_sandbox import processes
+        stopped = processes.stop(self.sandbox.pid_file('heat'),
                                  self.sandbox.state_dir)
         self.assertTrue(stopped)
         self.addCleanup(self.sandbox.up)

@@ -16,7 +16,7 @@ Heat 27.0.1 starts a thread for every event it dispatches and never removes
 finished threads from the stack's thread group, so past 1000 events on one
 (nested) stack every action fails with "Maximum number of threads
 reached". The sandbox releases finished threads
-(tripleo_ffu.sandbox.heat_server); these tests go past that mark.
+(tripleo_ffu_sandbox.heat_server); these tests go past that mark.
 """
 
 import os

@@ -28,9 +28,9 @@ import yaml
 from tests.functional import base
 from tests.unit import test_queens_outputs
 from tripleo_ffu import paths
-from tripleo_ffu.sandbox import containers
-from tripleo_ffu.sandbox import queens
-from tripleo_ffu.sandbox import report
+from tripleo_ffu_sandbox.components import node_containers as containers
+from tripleo_ffu_sandbox import queens
+from tripleo_ffu_sandbox import report
 
 STACK = 'queens'
 CONTROLLER = 'queens-controller-0'

@@ -31,7 +31,7 @@ from tests.functional import base
 from tripleo_ffu import locks
 from tripleo_ffu import contract
 from tripleo_ffu import paths
-from tripleo_ffu.sandbox import processes
+from tripleo_ffu_sandbox import processes
 
 RUN = contract.workflow_name('run')
 PREPARE = contract.workflow_name('prepare')
@@ -238,7 +238,7 @@ def base_output(execution):
 class TestCrashes(SafetyTestCase):
 
     def _mistral_pid(self):
-        return processes.read_pid(self.sandbox._pid_file('mistral'))
+        return processes.read_pid(self.sandbox.pid_file('mistral'))
 
     def test_mistral_killed_mid_run_then_recovered(self):
         self.slow(base.CONTROLLER, 30, 'repo pike')
@@ -309,7 +309,7 @@ class TestCrashes(SafetyTestCase):
         self.wait_until(
             lambda: heat.stacks.get('overcloud').stack_status ==
             'UPDATE_IN_PROGRESS', 60, 'the update did not start')
-        os.kill(processes.read_pid(self.sandbox._pid_file('heat')),
+        os.kill(processes.read_pid(self.sandbox.pid_file('heat')),
                 signal.SIGKILL)
         up = self.sandbox_up()
         self.assertIn('WARNING: Stack overcloud has been UPDATE_IN_PROGRESS',
@@ -464,7 +464,7 @@ class TestRemoteFollower(SafetyTestCase):
 class TestNoWorkflow(SafetyTestCase):
 
     def test_run_without_mistral(self):
-        stopped = processes.stop(self.sandbox._pid_file('mistral'),
+        stopped = processes.stop(self.sandbox.pid_file('mistral'),
                                  self.sandbox.state_dir)
         self.assertTrue(stopped)
         self.addCleanup(self.sandbox_up)
@@ -480,3 +480,15 @@ class TestNoWorkflow(SafetyTestCase):
         self.assertEqual('SUCCESS', record['status'])
         self.assertIsNone(locks.read(locks.step_lock_path(self.work_dir,
                                                           'overcloud')))
+        # Mistral never knew it; its record is read from the work dir.
+        status = self.openstack('status', record['execution_id'],
+                                '-f', 'value')
+        self.assertEqual(0, status.rc, status)
+        self.assertIn('Step run (no workflow)\n', status.out)
+        self.assertIn('State SUCCESS\n', status.out)
+        self.assertRegex(status.out, r'Recap overcloud-controller-0: ok=')
+        self.sandbox_up()
+        listed = self.openstack('status', '-f', 'value', '-c', 'ID',
+                                '-c', 'Step')
+        self.assertIn('%s run (no workflow)' % record['execution_id'],
+                      listed.out)

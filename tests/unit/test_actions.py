@@ -30,6 +30,8 @@ from tripleo_ffu.actions import stack as stack_action
 from tripleo_ffu import locks
 from tripleo_ffu import contract
 from tripleo_ffu import paths
+from tripleo_ffu import runs
+from tripleo_ffu import stacks
 
 
 def context(token=None, catalog=None, execution_id='exec-1',
@@ -292,16 +294,16 @@ class TestWaitStack(base.TestCase):
         started = '2026-11-28T09:23:06Z'
         old, new = '2026-11-28T09:22:19.3', '2026-11-28T09:23:24.4'
         # The engine that started it is still up: not stuck.
-        self.assertFalse(stack_action.is_stuck(
+        self.assertFalse(stacks.is_stuck(
             started, [(old, 'up'), (new, 'up')], started))
         # Its engine is gone; the new one did something since: working.
-        self.assertFalse(stack_action.is_stuck(
+        self.assertFalse(stacks.is_stuck(
             started, [(old, 'down'), (new, 'up')], '2026-11-28T09:23:30Z'))
-        self.assertTrue(stack_action.is_stuck(
+        self.assertTrue(stacks.is_stuck(
             started, [(old, 'down'), (new, 'up')], started))
         # No engine up: Heat is down, nothing can be said yet.
-        self.assertFalse(stack_action.is_stuck(started, [(old, 'down')],
-                                               started))
+        self.assertFalse(stacks.is_stuck(started, [(old, 'down')],
+                                         started))
 
 
 class TestDownloadConfig(base.TestCase):
@@ -519,7 +521,7 @@ class TestAnsibleAction(base.TestCase):
         config_dir, argv, events_file = start.call_args[0]
         self.assertEqual(self.config_dir, config_dir)
         self.assertIn('--limit', argv)
-        self.assertEqual(paths.events_file(self.work_dir, 'oc', 'exec-1'),
+        self.assertEqual(runs.events_file(self.work_dir, 'oc', 'exec-1'),
                          events_file)
         self.assertEqual(120, wait.call_args[0][1])
 
@@ -711,3 +713,45 @@ class TestStepLock(base.TestCase):
         self.assertIn('Not starting run: could not check that no other '
                       'ffwd-upgrade step runs on stack oc (ClientError: no '
                       'workflowv2 endpoint)', refused.error)
+
+
+class TestEveryActionFailsOneWay(base.TestCase):
+    """Whatever breaks inside an action, Mistral gets an error result."""
+
+    def test_every_registered_action_turns_exceptions_into_a_result(self):
+        import configparser
+        import importlib
+
+        cfg = configparser.ConfigParser()
+        cfg.read(os.path.join(os.path.dirname(contract.__file__), '..',
+                              'setup.cfg'))
+        entries = [line.split('=', 1) for line in cfg.get(
+            'entry_points', 'mistral.actions').strip().splitlines()]
+        self.assertEqual(8, len(entries))
+        for name, target in entries:
+            module, cls = target.strip().split(':')
+            run = getattr(importlib.import_module(module), cls).run
+            self.assertTrue(hasattr(run, 'describe_failure'),
+                            '%s: run() is not wrapped' % name.strip())
+
+    def test_the_sentence_names_the_action_and_the_cause(self):
+        self.useFixture(HeatFixture()).heat.stacks.get.side_effect = (
+            OSError(28, 'No space left on device'))
+        result = config_action.DownloadConfigAction('oc', '/w').run(
+            context())
+        self.assertEqual('Config download for stack oc failed: OSError: '
+                         '[Errno 28] No space left on device', result.error)
+
+    def test_config_download_resolves_the_work_dir_when_it_runs(self):
+        work_dir = self.useFixture(fixtures.TempDir()).path
+        heat = self.useFixture(HeatFixture()).heat
+        heat.stacks.get.return_value = fake_stack(
+            outputs=base.queens_outputs())
+        self.useFixture(fixtures.EnvironmentVariable(
+            contract.WORK_DIR_ENV, '/not/the/executors'))
+        # Built where Mistral's engine runs, run in the executor.
+        action = config_action.DownloadConfigAction('oc')
+        self.useFixture(fixtures.EnvironmentVariable(contract.WORK_DIR_ENV,
+                                                     work_dir))
+        self.assertEqual(os.path.join(work_dir, 'oc'),
+                         action.run(context())['config_dir'])

@@ -22,7 +22,7 @@ import types
 import fixtures
 
 from tests.unit import base
-from tripleo_ffu.sandbox import el7
+from tripleo_ffu_sandbox.node import el7
 
 
 class TestEl7Tools(base.TestCase):
@@ -33,7 +33,7 @@ class TestEl7Tools(base.TestCase):
         for name in ('STATE', 'CALLS', 'FAIL_ON', 'HIERADATA'):
             path = os.path.join(root, name.lower())
             self.useFixture(fixtures.MonkeyPatch(
-                'tripleo_ffu.sandbox.el7.%s' % name, path))
+                'tripleo_ffu_sandbox.node.el7.%s' % name, path))
         el7.save({'repo': 'newton',
                   'packages': {'openstack-keystone': '10.0.3',
                                'os-collect-config': '5.2.1'},
@@ -120,8 +120,8 @@ class QueensNodesTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        from tripleo_ffu.sandbox import queens
-        from tripleo_ffu.sandbox import report
+        from tripleo_ffu_sandbox import queens
+        from tripleo_ffu_sandbox import report
         self.report = report
         self.nodes = [types.SimpleNamespace(hostname=h, address=a, spec=s)
                       for h, a, s in queens.nodes('overcloud')]
@@ -147,7 +147,7 @@ class QueensNodesTestCase(base.TestCase):
             node_containers=lambda: self.nodes,
             node_report=lambda host: self.states[host])
         self.useFixture(fixtures.MockPatch(
-            'tripleo_ffu.sandbox.sandbox.http_ok', return_value=True))
+            'tripleo_ffu_sandbox.report.http_ok', return_value=True))
 
 
 class TestQueensWalkVerification(QueensNodesTestCase):
@@ -219,10 +219,16 @@ class TestQueensVerification(QueensNodesTestCase):
                         'containers running': '0'}}
         after = {'c': {'containers running': '3'}}
         table = self.report.compare_table(before, after).splitlines()
-        self.assertIn('containers running         0          -> 3'
-                      '           upgraded', table[1])
-        self.assertTrue(table[2].endswith('14.1.0     -> -           '
-                                          'removed'), table[2])
+        self.assertRegex(table[1], r'containers running +0 +-> 3 +upgraded$')
+        self.assertRegex(table[2], r'14\.1\.0 +-> - +removed$')
+        # 80 columns, no trailing blanks, with the longest names a
+        # Queens node has.
+        after = {'overcloud-novacompute-10': {
+            'openstack-tripleo-common': '17.0.13',
+            'migrations since newton': '10'}}
+        for line in self.report.compare_table({}, after).splitlines():
+            self.assertLessEqual(len(line), 80, line)
+            self.assertEqual(line.rstrip(), line)
 
 
 class TestDeployTools(base.TestCase):
@@ -230,23 +236,23 @@ class TestDeployTools(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        from tripleo_ffu.sandbox import el7_deploy
+        from tripleo_ffu_sandbox.node import el7_deploy
         self.deploy = el7_deploy
         self.root = self.useFixture(fixtures.TempDir()).path
         for name in ('STATE', 'CALLS', 'FAIL_ON', 'HIERADATA'):
             self.useFixture(fixtures.MonkeyPatch(
-                'tripleo_ffu.sandbox.el7.%s' % name,
+                'tripleo_ffu_sandbox.node.el7.%s' % name,
                 os.path.join(self.root, name.lower() + '.state')))
         # On the node el7_deploy imports el7 as a top-level module.
         self.useFixture(fixtures.MonkeyPatch(
-            'tripleo_ffu.sandbox.el7_deploy.el7', el7))
+            'tripleo_ffu_sandbox.node.el7_deploy.el7', el7))
         for name in ('DEPLOYED', 'HOOK_SCRIPTS', 'HOOK_OUTPUTS',
                      'CONFIG_DATA', 'TRIPLEO_CONFIG'):
             self.useFixture(fixtures.MonkeyPatch(
-                'tripleo_ffu.sandbox.el7_deploy.%s' % name,
+                'tripleo_ffu_sandbox.node.el7_deploy.%s' % name,
                 os.path.join(self.root, name.lower())))
         self.useFixture(fixtures.MonkeyPatch(
-            'tripleo_ffu.sandbox.el7_deploy._hostname',
+            'tripleo_ffu_sandbox.node.el7_deploy._hostname',
             lambda: 'overcloud-controller-0'))
         el7.save({'repo': 'queens', 'packages': {}, 'units': {},
                   'vhosts': [], 'databases': ['keystone']})
@@ -327,11 +333,11 @@ class TestDeployTools(base.TestCase):
     def test_paunch_starts_containers_and_syncs_on_the_bootstrap_node(self):
         started, synced = [], []
         self.useFixture(fixtures.MonkeyPatch(
-            'tripleo_ffu.sandbox.el7.start_mariadb', started.append))
+            'tripleo_ffu_sandbox.node.el7.start_mariadb', started.append))
         self.useFixture(fixtures.MonkeyPatch(
-            'tripleo_ffu.sandbox.el7.node_address', lambda: '127.0.0.11'))
+            'tripleo_ffu_sandbox.node.el7.node_address', lambda: '127.0.0.11'))
         self.useFixture(fixtures.MonkeyPatch(
-            'tripleo_ffu.sandbox.el7.migrate',
+            'tripleo_ffu_sandbox.node.el7.migrate',
             lambda state, service, code: synced.append((service, code))))
         with open(os.path.join(os.path.dirname(el7.HIERADATA),
                                'all_nodes.json'), 'w') as f:
@@ -353,7 +359,7 @@ class TestDeployTools(base.TestCase):
 
         # Another node of the role: no DB sync there.
         self.useFixture(fixtures.MonkeyPatch(
-            'tripleo_ffu.sandbox.el7_deploy._hostname',
+            'tripleo_ffu_sandbox.node.el7_deploy._hostname',
             lambda: 'overcloud-controller-1'))
         rc, out, _ = self._containers({'keystone_db_sync': {
             'detach': False}})

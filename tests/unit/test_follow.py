@@ -20,7 +20,7 @@ import fixtures
 from tests.unit import base
 from tripleo_ffu import locks
 from tripleo_ffu import contract
-from tripleo_ffu import paths
+from tripleo_ffu import runs
 from tripleo_ffu.workflows import follow
 from tripleo_ffu.workflows import registration
 
@@ -308,7 +308,7 @@ class TestExecutorRecords(base.TestCase):
         self.clock = base.FakeClock()
         self.work_dir = self.useFixture(fixtures.TempDir()).path
         os.makedirs(locks.locks_dir(self.work_dir))
-        self.events_file = paths.events_file(self.work_dir, 'oc', 'e1')
+        self.events_file = runs.events_file(self.work_dir, 'oc', 'e1')
         os.makedirs(os.path.dirname(self.events_file))
 
     def _mistral(self, polls, lock_result):
@@ -404,7 +404,7 @@ class TestRemoteProgress(base.TestCase):
     def test_the_action_serves_bounded_pages(self):
         from tripleo_ffu.actions import progress
         work_dir = self.useFixture(fixtures.TempDir()).path
-        path = paths.events_file(work_dir, 'oc', 'e1')
+        path = runs.events_file(work_dir, 'oc', 'e1')
         os.makedirs(os.path.dirname(path))
         line = json.dumps({'event': 'runner_on_ok',
                            'event_data': {'msg': 'x' * 1000}}) + '\n'

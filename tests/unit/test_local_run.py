@@ -17,7 +17,7 @@ import fixtures
 
 from tests.unit import base
 from tripleo_ffu import locks
-from tripleo_ffu import paths
+from tripleo_ffu import runs
 from tripleo_ffu.v1 import local_run
 
 
@@ -40,7 +40,7 @@ class TestRunHere(base.TestCase):
         self.seen.update(execution_id=execution_id, work_dir=action.work_dir,
                          limit=action.limit_hosts, holder=locks.read(
                              locks.step_lock_path(self.work_dir, 'oc')))
-        path = paths.events_file(self.work_dir, 'oc', execution_id)
+        path = runs.events_file(self.work_dir, 'oc', execution_id)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, 'w') as f:
             f.write(json.dumps({'event': 'runner_on_ok', 'event_data': {

@@ -20,11 +20,11 @@ import types
 import fixtures
 
 from tests.unit import base
-from tripleo_ffu.sandbox import heat_server
-from tripleo_ffu.sandbox import node_tool
-from tripleo_ffu.sandbox import processes
-from tripleo_ffu.sandbox import report
-from tripleo_ffu.sandbox import sandbox as sandbox_mod
+from tripleo_ffu_sandbox import heat_server
+from tripleo_ffu_sandbox.node import node_tool
+from tripleo_ffu_sandbox import processes
+from tripleo_ffu_sandbox import report
+from tripleo_ffu_sandbox import sandbox as sandbox_mod
 
 
 class TestNodeTool(base.TestCase):
@@ -114,8 +114,8 @@ class TestReport(base.TestCase):
     def setUp(self):
         super().setUp()
         self.root = self.useFixture(fixtures.TempDir()).path
-        from tripleo_ffu.sandbox import sandbox
-        for hostname, spec in sandbox.DEMO_NODES.items():
+        from tripleo_ffu_sandbox.components import demo_nodes
+        for hostname, spec in demo_nodes.NODES.items():
             node_tool.Node(os.path.join(self.root, hostname)).init(
                 spec['packages'], spec['services'], spec['databases'])
         # Nothing listens there: the workload "does not answer".
@@ -241,11 +241,12 @@ class TestComponents(base.TestCase):
     def test_down_stops_in_reverse_by_pid_file(self):
         stopped = []
         self.useFixture(fixtures.MockPatch(
-            'tripleo_ffu.sandbox.processes.stop',
+            'tripleo_ffu_sandbox.processes.stop',
             side_effect=lambda pid_file, marker: stopped.append(
                 os.path.basename(pid_file)) or True))
-        self.useFixture(fixtures.MockPatchObject(
-            self.box, 'stop_node_containers', return_value=['node-0']))
+        self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu_sandbox.components.node_containers.NodeContainers.'
+            'stop', return_value=['node-0']))
         self.assertEqual(['node-0', 'workload', 'mistral', 'rabbitmq',
                           'epmd', 'heat', 'postgres'], self.box.down())
         self.assertEqual(['workload.pid', 'mistral.pid', 'rabbitmq.pid',
@@ -295,11 +296,77 @@ class TestProcesses(base.TestCase):
 class TestServerDependencies(base.TestCase):
 
     def test_missing_extra_named_with_the_install_command(self):
-        from tripleo_ffu.sandbox import sandbox as sandbox_mod
+        from tripleo_ffu_sandbox import sandbox as sandbox_mod
         self.useFixture(fixtures.MockPatch(
             'importlib.util.find_spec',
             side_effect=lambda name: None if name == 'psycopg2' else True))
         e = self.assertRaises(sandbox_mod.SandboxError,
                               sandbox_mod.check_server_dependencies)
-        self.assertIn("no module psycopg2): pip install "
-                      "'tripleo-ffu[sandbox]'", str(e))
+        self.assertIn("no module psycopg2): pip install ./sandbox", str(e))
+
+
+class TestCommandLine(base.TestCase):
+    """tripleo-ffu-sandbox on a state dir that holds no sandbox."""
+
+    def test_every_command_says_there_is_none_in_one_sentence(self):
+        import io
+        from tripleo_ffu_sandbox import cli
+
+        state_dir = self.useFixture(fixtures.TempDir()).path
+        needs_args = {'stack': ['demo', '--name', 'x'],
+                      'environments': ['demo', 'prepare'],
+                      'fixture': ['/dev/null']}
+        for name, _, _, _ in cli.COMMANDS:
+            if name in cli.WITHOUT_SANDBOX:
+                continue
+            err = io.StringIO()
+            self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))
+            rc = cli.main(['--state-dir', state_dir, name] +
+                          needs_args.get(name, []))
+            self.assertEqual(1, rc, name)
+            self.assertEqual(
+                'tripleo-ffu-sandbox %s: no sandbox in %s (start one with '
+                '"tripleo-ffu-sandbox up", or name its state dir with '
+                '--state-dir or $TRIPLEO_FFU_SANDBOX_DIR)\n'
+                % (name, state_dir), err.getvalue())
+
+    def test_status_says_so_as_a_row(self):
+        state_dir = self.useFixture(fixtures.TempDir()).path
+        self.assertEqual(
+            [('sandbox', 'down', 'no sandbox in %s' % state_dir)],
+            sandbox_mod.Sandbox(state_dir).status())
+
+
+class TestDistributions(base.TestCase):
+    """The product installs no sandbox; the sandbox needs the product."""
+
+    def _cfg(self, *path):
+        import configparser
+        cfg = configparser.ConfigParser()
+        cfg.read(os.path.join(os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(__file__)))), *path))
+        return cfg
+
+    def test_product_carries_no_sandbox(self):
+        import tripleo_ffu
+        cfg = self._cfg('setup.cfg')
+        self.assertEqual(['tripleo_ffu'],
+                         cfg.get('files', 'packages').split())
+        self.assertNotIn('console_scripts', cfg['entry_points'])
+        self.assertFalse(cfg.has_section('extras'))
+        package = os.path.dirname(tripleo_ffu.__file__)
+        for directory, _, names in os.walk(package):
+            for name in names:
+                if name.endswith('.py'):
+                    with open(os.path.join(directory, name)) as f:
+                        self.assertNotIn('tripleo_ffu_sandbox', f.read(),
+                                         os.path.join(directory, name))
+
+    def test_sandbox_depends_on_the_product(self):
+        cfg = self._cfg('sandbox', 'setup.cfg')
+        self.assertEqual('tripleo-ffu-sandbox = tripleo_ffu_sandbox.cli:main',
+                         cfg.get('entry_points', 'console_scripts').strip())
+        root = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
+        with open(os.path.join(root, 'sandbox', 'requirements.txt')) as f:
+            self.assertIn('tripleo-ffu', f.read().split())

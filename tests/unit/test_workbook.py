@@ -206,6 +206,33 @@ class TestContract(base.TestCase):
         self.assertEqual(contract.DEFAULT_PLAYBOOK,
                          self._defaults('run')['playbook'])
 
+    def test_outputs_and_names_of_the_contract(self):
+        from tripleo_ffu import contract
+        for step in contract.STEPS:
+            workflow = self.data['workflows'][step]
+            self.assertEqual(list(contract.OUTPUT_KEYS[step]),
+                             list(workflow['output']), step)
+            on_error = set(workflow['output-on-error'])
+            self.assertLessEqual({'status', 'message', 'failures'}, on_error)
+            self.assertLessEqual(on_error, set(contract.OUTPUT_KEYS[step]) |
+                                 {'failures'}, step)
+            self.assertEqual(contract.LOCK_TASK, list(workflow['tasks'])[0])
+        with open(os.path.join(os.path.dirname(contract_workbook()), '..',
+                               'setup.cfg')) as f:
+            self.assertIn('    %s = ' % contract.EVENTS_ACTION, f.read())
+
+    def test_run_without_mistral_is_the_run_workflow(self):
+        from tripleo_ffu.v1 import local_run
+        tasks = self.data['workflows']['run']['tasks']
+        order = []
+        name = 'lock_stack'
+        while name:
+            order.append(tasks[name]['action'])
+            name = tasks[name].get('on-success') or tasks[name].get(
+                'on-complete')
+            name = name if isinstance(name, str) else None
+        self.assertEqual(list(local_run.SEQUENCE), order)
+
     def test_notifications_typed_by_the_executions_workflow(self):
         for workflow in self.data['workflows'].values():
             for task in workflow['tasks'].values():

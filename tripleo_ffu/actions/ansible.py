@@ -16,6 +16,7 @@ import os
 
 from mistral_lib import actions
 
+from tripleo_ffu.actions import failures
 from tripleo_ffu.actions import lock
 from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import events
@@ -24,12 +25,13 @@ from tripleo_ffu.ansible import runner
 from tripleo_ffu import locks
 from tripleo_ffu import contract
 from tripleo_ffu import paths
+from tripleo_ffu import runs
 
 
 class AnsiblePlaybookAction(actions.Action):
     """Run `playbook` from <work_dir>/<stack>/; return a bounded result.
 
-    Progress goes, as JSON lines, to paths.events_file(work_dir, stack,
+    Progress goes, as JSON lines, to runs.events_file(work_dir, stack,
     <workflow execution id>), where the CLI follows it.
     """
 
@@ -82,6 +84,10 @@ class AnsiblePlaybookAction(actions.Action):
         return self.inventory_file or os.path.join(config_dir,
                                                    paths.INVENTORY_FILE)
 
+    @failures.reports_failure(
+        lambda self, cause: 'Running %s on stack %s failed: %s. The run\'s '
+        'record says how far Ansible went: "openstack overcloud ffwd-upgrade '
+        'status <execution id>".' % (self.playbook, self.stack, cause))
     def run(self, context):
         work_dir = contract.resolve_work_dir(self.work_dir)
         config_dir = paths.config_dir(work_dir, self.stack)
@@ -89,10 +95,10 @@ class AnsiblePlaybookAction(actions.Action):
         if problem:
             return actions.Result(error=problem)
         execution_id = context.execution.workflow_execution_id or 'manual'
-        events_file = paths.events_file(work_dir, self.stack, execution_id)
         try:
+            ansible_playbook = runner.find_ansible_playbook()
             argv = runner.build_command(
-                runner.find_ansible_playbook(), self.playbook,
+                ansible_playbook, self.playbook,
                 self._inventory(config_dir), self.limit_hosts, self.tags,
                 self.skip_tags, self.extra_vars, self.verbosity,
                 self.node_user)
@@ -105,25 +111,40 @@ class AnsiblePlaybookAction(actions.Action):
                 return actions.Result(error='Not running %s: %s' % (
                     self.playbook, lock.ansible_problem(previous,
                                                         self.stack)))
+            runs.create(work_dir, self.stack, execution_id)
+            events_file = runs.events_file(work_dir, self.stack,
+                                           execution_id)
             started = runner.start_playbook(config_dir, argv, events_file)
             record = dict(locks.process_identity(started['proc'].pid),
                           running=True, execution_id=execution_id,
-                          playbook=self.playbook, limit=self.limit_hosts,
-                          events_file=events_file, started_at=locks.now())
-            locks.write(lock_path, record)
+                          stack=self.stack, playbook=self.playbook,
+                          limit=self.limit_hosts,
+                          command=runner.shown_command(argv),
+                          ansible=runner.ansible_version(ansible_playbook),
+                          events_file=events_file,
+                          log_path=started.get('log_path'),
+                          command_script=started.get('command_script'),
+                          started_at=locks.now())
+            self._record(work_dir, execution_id, lock_path, record)
         result = runner.wait_playbook(started, float(self.timeout) * 60)
         self._describe(result)
         with locks.guard(work_dir, self.stack):
             # Kept after the end: the outcome survives a Mistral that
             # lost the action's result.
-            locks.write(lock_path, dict(
+            self._record(work_dir, execution_id, lock_path, dict(
                 record, running=False, ended_at=locks.now(),
                 rc=result['rc'], status=result['status'],
-                message=result['message'], recap=result['recap']))
+                message=result['message'], recap=result['recap'],
+                log_range=result.get('log_range')))
         if result['status'] != 'SUCCESS':
             # The one way an action reports failure: an error result.
             return actions.Result(error=result)
         return result
+
+    def _record(self, work_dir, execution_id, lock_path, record):
+        """The run's record: the stack's live one and the run's own."""
+        locks.write(lock_path, record)
+        runs.write_record(work_dir, self.stack, execution_id, record)
 
     def _describe(self, result):
         """Add the status and the operator's message to `result`."""

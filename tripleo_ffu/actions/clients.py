@@ -21,6 +21,8 @@ TRIPLEO_FFU_<SERVICE>_URL environment variable. Tokens are never logged.
 import json
 import os
 
+from tripleo_ffu import contract
+
 NOAUTH_TOKEN = 'tripleo-ffu-noauth'
 
 
@@ -53,7 +55,7 @@ def endpoint_from_catalog(catalog, service_type, interface='internal',
 
 def service_endpoint(context, service_type, explicit_url=None):
     """Return (url, token) to reach `service_type`, or raise ClientError."""
-    env_name = 'TRIPLEO_FFU_%s_URL' % service_type.upper()
+    env_name = contract.service_url_env(service_type)
     url = explicit_url or os.environ.get(env_name)
     if url:
         return url, NOAUTH_TOKEN

@@ -18,6 +18,7 @@ from heatclient import exc as heat_exc
 from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
+from tripleo_ffu.actions import failures
 from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import runner
 from tripleo_ffu.config import deployments
@@ -37,21 +38,14 @@ class DownloadConfigAction(actions.Action):
                  node_user=contract.DEFAULT_SSH_USER, heat_url=None):
         super().__init__()
         self.stack = stack
-        self.work_dir = contract.resolve_work_dir(work_dir)
+        self.work_dir = work_dir
         self.node_user = node_user
         self.heat_url = heat_url
 
+    @failures.reports_failure(
+        lambda self, cause: 'Config download for stack %s failed: %s'
+        % (self.stack, cause))
     def run(self, context):
-        try:
-            return self._download(context)
-        except Exception as e:
-            # Never a raw traceback in Mistral: one sentence that names
-            # the stack and the cause.
-            return actions.Result(
-                error='Config download for stack %s failed: %s: %s'
-                      % (self.stack, type(e).__name__, e))
-
-    def _download(self, context):
         heat = clients.heat_client(context, self.heat_url)
         try:
             stack = heat.stacks.get(self.stack, resolve_outputs=True)
@@ -63,8 +57,11 @@ class DownloadConfigAction(actions.Action):
             rendered, report = download.render_config(
                 outputs, self.node_user, self.stack,
                 deployments.gather(heat, self.stack))
+            # Resolved here, in the executor: Mistral's engine builds the
+            # action with the engine's environment.
             config_dir, previous = download.write_config(
-                rendered, self.work_dir, self.stack)
+                rendered, contract.resolve_work_dir(self.work_dir),
+                self.stack)
             problems = check.check_config(
                 runner.find_ansible_playbook(), config_dir,
                 os.path.join(config_dir, paths.INVENTORY_FILE))

@@ -22,8 +22,9 @@ import functools
 from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
+from tripleo_ffu.actions import failures
 from tripleo_ffu import locks
-from tripleo_ffu.workflows import follow
+from tripleo_ffu import mistral_api
 from tripleo_ffu import contract
 
 # Mistral states of an execution that may still act on the stack.
@@ -62,13 +63,9 @@ def holder_problem(holder, state, stack, step):
 
 def execution_state(mistral, execution_id):
     """The Mistral state of `execution_id`; None when Mistral has none."""
-    try:
-        execution = mistral.executions.get(execution_id)
-    except Exception as e:
-        if follow.is_not_found(e):
-            return None
-        raise
-    return execution.state
+    execution = mistral_api.get_or_none(mistral, mistral.executions.get,
+                                        execution_id)
+    return execution.state if execution else None
 
 
 class StepLockAction(actions.Action):
@@ -85,20 +82,18 @@ class StepLockAction(actions.Action):
         self.work_dir = work_dir
         self.mistral_url = mistral_url
 
+    # Unsure whether another step runs: refuse, in one sentence.
+    @failures.reports_failure(
+        lambda self, cause: 'Not starting %s: could not check that no other '
+        'ffwd-upgrade step runs on stack %s (%s)' % (
+            self.step, self.stack, cause))
     def run(self, context):
         work_dir = contract.resolve_work_dir(self.work_dir)
         execution_id = context.execution.workflow_execution_id
-        try:
-            mistral = clients.mistral_client(context, self.mistral_url)
-            return take_step_lock(
-                self.stack, self.step, work_dir, execution_id,
-                functools.partial(mistral_holder_state, mistral))
-        except Exception as e:
-            # Unsure whether another step runs: refuse, in one sentence.
-            return actions.Result(
-                error='Not starting %s: could not check that no other '
-                      'ffwd-upgrade step runs on stack %s (%s: %s)' % (
-                          self.step, self.stack, type(e).__name__, e))
+        mistral = clients.mistral_client(context, self.mistral_url)
+        return take_step_lock(
+            self.stack, self.step, work_dir, execution_id,
+            functools.partial(mistral_holder_state, mistral))
 
 
 def mistral_holder_state(mistral, holder):
@@ -167,6 +162,10 @@ class StepUnlockAction(actions.Action):
         self.stack = stack
         self.work_dir = work_dir
 
+    @failures.reports_failure(
+        lambda self, cause: 'Could not release the step lock of stack %s '
+        '(%s); the next step takes it over once this execution has ended.'
+        % (self.stack, cause))
     def run(self, context):
         return {'released': release_step_lock(
             self.stack, contract.resolve_work_dir(self.work_dir),

@@ -21,6 +21,7 @@ import uuid
 from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
+from tripleo_ffu.actions import failures
 from tripleo_ffu import contract
 
 
@@ -44,6 +45,9 @@ class NotifyAction(actions.Action):
         self.payload = payload
         self.zaqar_url = zaqar_url
 
+    @failures.reports_failure(
+        lambda self, cause: 'Could not send the %s notification: %s'
+        % (self.status, cause))
     def run(self, context):
         try:
             url, token = clients.service_endpoint(context, 'messaging',

@@ -21,9 +21,10 @@ executor's host reads from the file.
 
 from mistral_lib import actions
 
+from tripleo_ffu.actions import failures
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import contract
-from tripleo_ffu import paths
+from tripleo_ffu import runs
 
 # Well under Mistral's limit on an action's result.
 MAX_BYTES = 256 * 1024
@@ -39,9 +40,12 @@ class RunEventsAction(actions.Action):
         self.offset = offset
         self.work_dir = work_dir
 
+    @failures.reports_failure(
+        lambda self, cause: 'Could not read the events of run %s of stack '
+        '%s: %s' % (self.execution_id, self.stack, cause))
     def run(self, context):
-        path = paths.events_file(contract.resolve_work_dir(self.work_dir),
-                                 self.stack, self.execution_id)
+        path = runs.events_file(contract.resolve_work_dir(self.work_dir),
+                                self.stack, self.execution_id)
         events, offset = events_mod.read_new_events(path, int(self.offset),
                                                     MAX_BYTES)
         return {'events': events, 'offset': offset}

@@ -12,114 +12,19 @@
 
 """Heat stack actions: PATCH update and a bounded wait."""
 
-import datetime
 import time
 
 from heatclient import exc as heat_exc
 from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
+from tripleo_ffu.actions import failures
 from tripleo_ffu import contract
+from tripleo_ffu import stacks
 
-MAX_REPORTED_FAILURES = 20
 # How often a wait on an IN_PROGRESS stack asks whether any engine still
 # works on it.
 STUCK_CHECK_INTERVAL_S = 30
-
-
-def heat_time(text):
-    """A naive UTC datetime from Heat's ISO times ('...Z', '.ffffff')."""
-    if not text:
-        return None
-    moment = datetime.datetime.fromisoformat(str(text).rstrip('Z'))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(datetime.timezone.utc).replace(
-            tzinfo=None)
-    return moment
-
-
-def is_stuck(operation_started, engines, newest_event):
-    """True when no running engine can be working on an IN_PROGRESS stack.
-
-    `engines`: [(created_at, status)] of the heat-engine services. Heat
-    does not reset an IN_PROGRESS convergence stack whose engine died; it
-    stays IN_PROGRESS for ever. It is stuck when every engine that is up
-    started after the operation began (its engine has gone) and nothing
-    happened to the stack since the newest one started. With no engine
-    up, Heat itself is down: nothing can be said yet.
-    """
-    started = [heat_time(created) for created, status in engines
-               if status == 'up']
-    if not started or not operation_started:
-        return False
-    operation_started = heat_time(operation_started)
-    if min(started) <= operation_started:
-        return False
-    return heat_time(newest_event) is None or (
-        heat_time(newest_event) <= max(started))
-
-
-def stuck_message(stack_name, status, since):
-    return ('Stack %s has been %s since %s, but the Heat engine that ran '
-            'that operation has stopped and no running engine works on it: '
-            'it will never finish. Run "openstack stack cancel --no-rollback '
-            '%s", wait for %s_FAILED, then run the ffwd-upgrade step again.'
-            % (stack_name, status, since, stack_name,
-               status.split('_')[0]))
-
-
-def stuck_reason(heat, stack, stack_name):
-    """stuck_message() for a stuck IN_PROGRESS stack, else None.
-
-    None too when Heat does not tell (the engine list needs admin).
-    """
-    since = stack.updated_time or getattr(stack, 'creation_time', None)
-    try:
-        engines = [(s.created_at, s.status) for s in heat.services.list()
-                   if getattr(s, 'binary', 'heat-engine') == 'heat-engine']
-        events = heat.events.list(stack.id, sort_dir='desc',
-                                  sort_keys='event_time', limit=1)
-    except Exception:
-        return None
-    newest = events[0].event_time if events else None
-    if is_stuck(since, engines, newest):
-        return stuck_message(stack_name, stack.stack_status, since)
-    return None
-
-
-def is_connection_error(exc):
-    """Heat down or restarting: worth retrying inside a deadline."""
-    if isinstance(exc, heat_exc.CommunicationError):
-        return True
-    return isinstance(exc, (heat_exc.HTTPServiceUnavailable,
-                            heat_exc.HTTPInternalServerError,
-                            heat_exc.HTTPBadGateway)) or (
-        type(exc).__name__ in ('ConnectionError', 'ConnectFailure'))
-
-
-def failed_resources(heat, stack_id, nested_depth=5):
-    """[{resource, type, status, reason}] for the FAILED resources."""
-    found = []
-    for res in heat.resources.list(stack_id, nested_depth=nested_depth):
-        if not res.resource_status.endswith('FAILED'):
-            continue
-        parent = getattr(res, 'parent_resource', None)
-        name = '%s.%s' % (parent, res.resource_name) if parent else (
-            res.resource_name)
-        found.append({'resource': name,
-                      'type': getattr(res, 'resource_type', ''),
-                      'status': res.resource_status,
-                      'reason': res.resource_status_reason})
-    return found
-
-
-def failure_message(stack_name, status, reason, failures):
-    text = 'Stack %s is %s: %s' % (stack_name, status, reason)
-    if failures:
-        text += ' Failed resources: ' + '; '.join(
-            '%s (%s): %s' % (f['resource'], f['type'], f['reason'])
-            for f in failures[:MAX_REPORTED_FAILURES])
-    return text
 
 
 def with_deploy_parameters(environment, now=time.time):
@@ -154,15 +59,12 @@ class UpdateStackAction(actions.Action):
         self.timeout = timeout
         self.heat_url = heat_url
 
+    @failures.reports_failure(
+        lambda self, cause: 'Could not update stack %s: %s. Check that Heat '
+        'runs ("openstack stack show %s"), then run the step again.'
+        % (self.stack, cause, self.stack))
     def run(self, context):
-        try:
-            return self._update(context)
-        except Exception as e:
-            return actions.Result(
-                error='Could not update stack %s: %s: %s. Check that Heat '
-                      'runs ("openstack stack show %s"), then run the step '
-                      'again.' % (self.stack, type(e).__name__, e,
-                                  self.stack))
+        return self._update(context)
 
     def _update(self, context):
         heat = clients.heat_client(context, self.heat_url)
@@ -174,7 +76,7 @@ class UpdateStackAction(actions.Action):
                       'OVERCLOUD_STACK_NAME)' % self.stack)
         if stack.stack_status.endswith('IN_PROGRESS'):
             return actions.Result(
-                error=stuck_reason(heat, stack, self.stack) or
+                error=stacks.stuck_reason(heat, stack, self.stack) or
                 'Stack %s is %s: wait for that operation to finish '
                 'before starting the upgrade step'
                 % (self.stack, stack.stack_status))
@@ -215,13 +117,11 @@ class WaitStackAction(actions.Action):
         in_progress = stack.stack_status.endswith('IN_PROGRESS')
         return not in_progress and stack.updated_time != self.since
 
+    @failures.reports_failure(
+        lambda self, cause: 'Waiting for stack %s failed: %s'
+        % (self.stack, cause))
     def run(self, context, clock=time.monotonic, sleep=time.sleep):
-        try:
-            return self._wait(context, clock, sleep)
-        except Exception as e:
-            return actions.Result(
-                error='Waiting for stack %s failed: %s: %s' % (
-                    self.stack, type(e).__name__, e))
+        return self._wait(context, clock, sleep)
 
     def _get(self, heat, clock, deadline, sleep):
         """The stack; Heat down or restarting is retried until deadline."""
@@ -229,7 +129,7 @@ class WaitStackAction(actions.Action):
             try:
                 return heat.stacks.get(self.stack)
             except Exception as e:
-                if not is_connection_error(e) or clock() >= deadline:
+                if not stacks.is_connection_error(e) or clock() >= deadline:
                     raise
             sleep(self.poll_interval)
 
@@ -248,7 +148,7 @@ class WaitStackAction(actions.Action):
                                   stack.stack_status, self.stack))
             if clock() >= next_stuck_check:
                 next_stuck_check = clock() + STUCK_CHECK_INTERVAL_S
-                stuck = stuck_reason(heat, stack, self.stack)
+                stuck = stacks.stuck_reason(heat, stack, self.stack)
                 if stuck:
                     return failed(stack.stack_status, stuck)
             sleep(self.poll_interval)
@@ -259,8 +159,9 @@ class WaitStackAction(actions.Action):
                     'failures': [],
                     'message': 'Stack %s is %s.' % (self.stack,
                                                     stack.stack_status)}
-        failures = failed_resources(heat, stack.id)
+        failures = stacks.failed_resources(heat, stack.id)
         return failed(stack.stack_status,
-                      failure_message(self.stack, stack.stack_status,
-                                      stack.stack_status_reason, failures),
-                      failures[:MAX_REPORTED_FAILURES])
+                      stacks.failure_message(
+                          self.stack, stack.stack_status,
+                          stack.stack_status_reason, failures),
+                      failures[:stacks.MAX_REPORTED_FAILURES])

@@ -139,6 +139,14 @@ def release_step(event):
     return data.get('release'), data.get('step')
 
 
+def recap_lines(recap):
+    """'host: ok=N changed=N failed=N unreachable=N', a line per host."""
+    return ['%s: ok=%s changed=%s failed=%s unreachable=%s' % (
+        host, stats.get('ok'), stats.get('changed'), stats.get('failures'),
+        stats.get('unreachable')) for host, stats in sorted(
+            (recap or {}).items())]
+
+
 def format_event(event, verbose=False):
     """A progress line for the operator, or None for events not shown."""
     kind, data = event.get('event'), event.get('event_data') or {}
@@ -163,8 +171,6 @@ def format_event(event, verbose=False):
         return '  skipped: %s | %s' % (host, task) if verbose else None
     if kind == 'playbook_on_stats':
         return 'RECAP ' + '; '.join(
-            '%s ok=%s changed=%s failed=%s unreachable=%s' % (
-                h, s.get('ok'), s.get('changed'), s.get('failures'),
-                s.get('unreachable'))
-            for h, s in sorted((data.get('recap') or {}).items()))
+            line.replace(':', '', 1)
+            for line in recap_lines(data.get('recap')))
     return None

@@ -22,8 +22,10 @@ import shlex
 
 import yaml
 
+from tripleo_ffu import errors
 
-class InputError(ValueError):
+
+class InputError(errors.FFUError, ValueError):
     """An input of the run is wrong; the message says which and why."""
 
 

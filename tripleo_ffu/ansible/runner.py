@@ -116,9 +116,65 @@ def write_ansible_cfg(config_dir, log_path, interpreter=DEFAULT_INTERPRETER):
     return path
 
 
-def write_command_script(config_dir, argv, env):
+def ansible_version(ansible_playbook):
+    """'ansible-core 2.15.13' of `ansible_playbook`, for the run's record.
+
+    Read from the package metadata when it is this Python's own (no
+    process to start), else from its --version; None when neither tells.
+    """
+    beside = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    if os.path.realpath(ansible_playbook) == os.path.realpath(beside):
+        from importlib import metadata
+        for name in ('ansible-core', 'ansible-base', 'ansible'):
+            try:
+                return '%s %s' % (name, metadata.version(name))
+            except metadata.PackageNotFoundError:
+                continue
+    try:
+        out = subprocess.run([ansible_playbook, '--version'],
+                             capture_output=True, text=True, timeout=60,
+                             stdin=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = out.splitlines()[0] if out else ''
+    return first.replace('ansible-playbook', 'ansible').strip() or None
+
+
+def shown_command(argv):
+    """The argv for records and messages: extra vars left out.
+
+    They may carry passwords; the run's command script (0700) has them.
+    """
+    shown = list(argv)
+    for i, arg in enumerate(shown[:-1]):
+        if arg in ('--extra-vars', '-e'):
+            shown[i + 1] = '<hidden>'
+    return shown
+
+
+def _link_latest_script(config_dir, script):
+    """<config dir>/ansible-playbook-command.sh -> the newest run's."""
+    link = os.path.join(config_dir, paths.COMMAND_SCRIPT)
+    staging = '%s.%d' % (link, os.getpid())
+    if os.path.lexists(staging):
+        os.unlink(staging)
+    os.symlink(os.path.relpath(script, config_dir), staging)
+    os.rename(staging, link)
+
+
+def _private_append(path):
+    """Create `path` 0600 (or make it so) before a tool appends to it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        return os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+
+
+def write_command_script(run_dir, config_dir, argv, env):
     """A script that reproduces the run by hand, from the config dir."""
-    path = os.path.join(config_dir, paths.COMMAND_SCRIPT)
+    path = os.path.join(run_dir, paths.COMMAND_SCRIPT)
     lines = ['#!/bin/bash', '# Reproduces the last ansible-playbook run.',
              'set -e', 'cd %s' % shlex.quote(config_dir)]
     lines += ['export %s=%s' % (k, shlex.quote(v)) for k, v in
@@ -144,15 +200,19 @@ def start_playbook(config_dir, argv, events_file):
     The supervisor leads a new session holding ansible-playbook and its
     forks, and stops them all if the caller (the Mistral executor) dies.
     """
+    run_dir = os.path.dirname(events_file)
+    os.makedirs(run_dir, mode=0o700, exist_ok=True)
     log_path = os.path.join(config_dir, 'ansible.log')
+    log_offset = _private_append(log_path)
+    _private_append(events_file)
     cfg = write_ansible_cfg(config_dir, log_path)
     # The executor's own ANSIBLE_* settings (its SSH key, module paths...)
     # go into the reproduce script too, so it runs what the action ran.
     env = {k: v for k, v in os.environ.items() if k.startswith('ANSIBLE_')}
     env.update({'ANSIBLE_CONFIG': cfg, contract.EVENTS_FILE_ENV: events_file,
                 'ANSIBLE_FORCE_COLOR': '0'})
-    script = write_command_script(config_dir, argv, env)
-    os.makedirs(os.path.dirname(events_file), mode=0o700, exist_ok=True)
+    script = write_command_script(run_dir, config_dir, argv, env)
+    _link_latest_script(config_dir, script)
 
     stdout_log = os.path.join(config_dir, 'ansible-stdout.log')
     out = open(stdout_log, 'ab')
@@ -168,7 +228,8 @@ def start_playbook(config_dir, argv, events_file):
         out.close()
     return {'proc': proc, 'stdout_log': stdout_log,
             'stdout_offset': started_at, 'log_path': log_path,
-            'events_file': events_file, 'command_script': script}
+            'log_offset': log_offset, 'events_file': events_file,
+            'command_script': script}
 
 
 def stop_group(pgid, grace_s=30, reap=None):
@@ -225,8 +286,17 @@ def wait_playbook(run, timeout_s):
             'tasks_run': events_mod.tasks_started(events),
             'last_task': events_mod.last_task(events),
             'error_line': events_mod.first_error_line(output),
-            'log_path': run['log_path'], 'events_file': run['events_file'],
+            'log_path': run['log_path'],
+            'log_range': [run['log_offset'], _size(run['log_path'])],
+            'events_file': run['events_file'],
             'command_script': run['command_script']}
+
+
+def _size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
 
 
 def run_playbook(config_dir, argv, events_file, timeout_s):

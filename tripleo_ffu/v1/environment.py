@@ -14,8 +14,10 @@
 
 import os
 
+from tripleo_ffu import errors
 
-class EnvironmentFileError(Exception):
+
+class EnvironmentFileError(errors.FFUError):
     """An environment file cannot be used; the message names it."""
 
 

@@ -17,6 +17,7 @@ the upgrade behaviour lives in the workflows and their actions.
 """
 
 import argparse
+import functools
 import logging
 import os
 import sys
@@ -25,10 +26,14 @@ from osc_lib.command import command
 from osc_lib import exceptions
 
 from tripleo_ffu.ansible import check
+from tripleo_ffu.ansible import events
 from tripleo_ffu.ansible import inputs
 from tripleo_ffu import contract
+from tripleo_ffu import errors
+from tripleo_ffu import locks
 from tripleo_ffu import paths
 from tripleo_ffu import records
+from tripleo_ffu import runs
 from tripleo_ffu.v1 import environment
 from tripleo_ffu.v1 import redact
 from tripleo_ffu.workflows import follow
@@ -49,7 +54,7 @@ SHOWN_INPUTS = ('stack', 'work_dir', 'playbook', 'node_user', 'tags',
 
 
 def default_stack():
-    return os.environ.get('OVERCLOUD_STACK_NAME') or 'overcloud'
+    return contract.default_stack()
 
 
 def positive_int(value):
@@ -63,10 +68,29 @@ def positive_int(value):
     return number
 
 
+def exit_on_failure(take_action):
+    """The one place where a command's failure becomes its exit message.
+
+    osc-lib prints a CommandError's message and exits 1; anything else
+    would be a traceback. Every failure of the operator's kind is an
+    FFUError whose message is the whole sentence.
+    """
+    @functools.wraps(take_action)
+    def take_action_or_exit(self, parsed_args):
+        try:
+            return take_action(self, parsed_args)
+        except errors.FFUError as e:
+            raise exceptions.CommandError(str(e))
+        except KeyboardInterrupt as e:
+            raise exceptions.CommandError(str(e) or 'Interrupted.')
+    return take_action_or_exit
+
+
 def add_stack_option(parser, what):
     parser.add_argument(
         '--stack', default=default_stack(),
-        help='%s (default: $OVERCLOUD_STACK_NAME, else "overcloud").' % what)
+        help='%s (default: $%s, else "%s").' % (
+            what, contract.STACK_ENV, contract.DEFAULT_STACK))
 
 
 def add_timeout_option(parser, what):
@@ -130,6 +154,7 @@ class FFWDUpgradeBase(command.Command):
             getattr(parsed_args, 'extra_vars', None)))
         return super().run(parsed_args)
 
+    @exit_on_failure
     def take_action(self, parsed_args):
         workflow_input = self.workflow_input(parsed_args)
         if self.redactor is None:
@@ -138,7 +163,7 @@ class FFWDUpgradeBase(command.Command):
         if not parsed_args.yes and not confirm(
                 self.step, parsed_args.stack, self.app.stdin,
                 self.app.stdout):
-            raise exceptions.CommandError(
+            raise errors.FFUError(
                 'Cancelled: ffwd-upgrade %s was not confirmed; nothing was '
                 'started.' % self.step)
         if getattr(parsed_args, 'no_workflow', False):
@@ -151,11 +176,8 @@ class FFWDUpgradeBase(command.Command):
 
     def run_in_mistral(self, parsed_args, workflow_input):
         mistral = self.app.client_manager.workflow_engine
-        try:
-            ensure_registered(self.app, mistral)
-            execution = follow.start(mistral, self.step, workflow_input)
-        except follow.FFUError as e:
-            raise exceptions.CommandError(str(e))
+        ensure_registered(self.app, mistral)
+        execution = follow.start(mistral, self.step, workflow_input)
         self._write('Started %s (execution %s) on stack %s.' % (
             contract.workflow_name(self.step), execution.id,
             parsed_args.stack))
@@ -173,14 +195,9 @@ class FFWDUpgradeBase(command.Command):
             mistral = self.app.client_manager.workflow_engine
         except Exception:
             mistral = None
-        try:
-            return local_run.run_here(workflow_input, self._write,
-                                      self.app.options.verbose_level > 1,
-                                      mistral)
-        except local_run.LocalRunError as e:
-            raise exceptions.CommandError(str(e))
-        except KeyboardInterrupt as e:
-            raise exceptions.CommandError(str(e) or 'Interrupted.')
+        return local_run.run_here(workflow_input, self._write,
+                                  self.app.options.verbose_level > 1,
+                                  mistral)
 
     def report(self, output):
         if output.get('message'):
@@ -218,13 +235,11 @@ def follow_to_end(mistral, execution_id, timeout_s, write, stack, work_dir,
     try:
         return follower.follow(execution_id, timeout_s)
     except KeyboardInterrupt:
-        raise exceptions.CommandError(
+        raise errors.FFUError(
             'Interrupted: stopped following execution %s; it goes on in '
             'Mistral. Follow it again with "openstack overcloud '
             'ffwd-upgrade status %s --follow".' % (
                 execution_id, execution_id))
-    except follow.FFUError as e:
-        raise exceptions.CommandError(str(e))
 
 
 class StackUpdateCommand(FFWDUpgradeBase):
@@ -244,12 +259,9 @@ class StackUpdateCommand(FFWDUpgradeBase):
         return parser
 
     def workflow_input(self, parsed_args):
-        try:
-            env, files, env_paths = environment.load(
-                parsed_args.environment_files,
-                parsed_args.environment_directories)
-        except environment.EnvironmentFileError as e:
-            raise exceptions.CommandError(str(e))
+        env, files, env_paths = environment.load(
+            parsed_args.environment_files,
+            parsed_args.environment_directories)
         for path in env_paths:
             LOG.debug('environment file: %s', path)
         return {'stack': parsed_args.stack, 'environment': env,
@@ -337,7 +349,7 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
         if inventory:
             inventory = os.path.abspath(inventory)
             if not os.path.isfile(inventory):
-                raise exceptions.CommandError(
+                raise errors.FFUError(
                     'Static inventory %s does not exist' % inventory)
         workflow_input = {
             'stack': parsed_args.stack, 'work_dir': parsed_args.work_dir,
@@ -361,17 +373,15 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             if parsed_args.limit and os.access(inventory, os.R_OK):
                 inputs.check_limit(inventory, parsed_args.limit)
         except inputs.InputError as e:
-            raise exceptions.CommandError('%s; nothing was started.' % e)
+            raise errors.FFUError('%s; nothing was started.' % e)
         return workflow_input
 
     run_events = True
 
     def report(self, output):
         super().report(output)
-        for host, stats in sorted((output.get('recap') or {}).items()):
-            self._write('  %s: ok=%s changed=%s failed=%s unreachable=%s' % (
-                host, stats.get('ok'), stats.get('changed'),
-                stats.get('failures'), stats.get('unreachable')))
+        for line in events.recap_lines(output.get('recap')):
+            self._write('  ' + line)
         if output.get('log_path'):
             self._write('Ansible log: %s' % output['log_path'])
 
@@ -395,6 +405,11 @@ class FFWDUpgradeStatus(command.Lister):
             '--follow', action='store_true',
             help='With an execution id: follow it to its end first.')
         add_timeout_option(parser, 'Bound on --follow')
+        parser.add_argument(
+            '--work-dir', default=os.environ.get(contract.WORK_DIR_ENV),
+            help='Where this host finds the runs made with --no-workflow '
+                 'and the records of the executor (default: $%s, else %s).'
+                 % (contract.WORK_DIR_ENV, contract.DEFAULT_WORK_DIR))
         return parser
 
     def _row(self, mistral, execution, tasks=None):
@@ -403,19 +418,23 @@ class FFWDUpgradeStatus(command.Lister):
                 execution.updated_at,
                 follow.current_task(mistral, execution, tasks))
 
+    @exit_on_failure
     def take_action(self, parsed_args):
         redact.install()
+        if (parsed_args.execution or '').startswith(
+                contract.LOCAL_RUN_PREFIX):
+            # Mistral never knew it: its record is all there is.
+            return self._local_detail(parsed_args)
         mistral = self.app.client_manager.workflow_engine
-        try:
-            ensure_registered(self.app, mistral)
-            if parsed_args.execution:
-                return self._detail(mistral, parsed_args)
-            executions = follow.list_executions(mistral, parsed_args.stack,
-                                                parsed_args.limit)
-            rows = [self._row(mistral, e) for e in executions]
-        except follow.FFUError as e:
-            raise exceptions.CommandError(str(e))
-        return self.COLUMNS, rows
+        ensure_registered(self.app, mistral)
+        if parsed_args.execution:
+            return self._detail(mistral, parsed_args)
+        executions = follow.list_executions(mistral, parsed_args.stack,
+                                            parsed_args.limit)
+        rows = [self._row(mistral, e) for e in executions]
+        return self.COLUMNS, newest_first(rows + local_run_rows(
+            contract.resolve_work_dir(parsed_args.work_dir),
+            parsed_args.stack))[:parsed_args.limit]
 
     def _detail(self, mistral, parsed_args):
         execution_id = parsed_args.execution
@@ -425,8 +444,7 @@ class FFWDUpgradeStatus(command.Lister):
         except follow.FFUError:
             raise
         except Exception as e:
-            raise exceptions.CommandError('No execution %s: %s'
-                                          % (execution_id, e))
+            raise errors.FFUError('No execution %s: %s' % (execution_id, e))
         if parsed_args.follow and execution.state not in (
                 follow.FINAL_STATES):
             inputs = follow.execution_input(execution)
@@ -434,7 +452,7 @@ class FFWDUpgradeStatus(command.Lister):
                 follow_to_end(mistral, execution_id,
                               follow_timeout(parsed_args.timeout),
                               lambda line: write_line(self.app, line),
-                              inputs.get('stack', 'overcloud'),
+                              inputs.get('stack', contract.DEFAULT_STACK),
                               inputs.get('work_dir'),
                               execution.workflow_name ==
                               contract.workflow_name('run'),
@@ -455,21 +473,63 @@ class FFWDUpgradeStatus(command.Lister):
             ('Inputs', ', '.join('%s=%s' % (k, inputs[k])
                                  for k in SHOWN_INPUTS
                                  if inputs.get(k) not in (None, '')))]
-        said = executor_records(mistral, execution, tasks, inputs)
+        stack = inputs.get('stack', contract.DEFAULT_STACK)
+        work_dir = inputs.get('work_dir') or follow.lock_task_result(
+            mistral, tasks).get('work_dir')
+        said = executor_records(execution, stack, work_dir)
         if said:
             fields.append(('Executor records', said))
+        fields += records.run_details(records.ansible_record(
+            work_dir, stack, execution.id))
         return ('Field', 'Value'), fields
 
+    def _local_detail(self, parsed_args):
+        """status <id> of a run made with --no-workflow: its record."""
+        record = records.ansible_record(
+            contract.resolve_work_dir(parsed_args.work_dir),
+            parsed_args.stack, parsed_args.execution)
+        if not record:
+            raise errors.FFUError(
+                'No run %s of stack %s in %s (runs made with --no-workflow '
+                'are read from the work dir: --work-dir)' % (
+                    parsed_args.execution, parsed_args.stack,
+                    contract.resolve_work_dir(parsed_args.work_dir)))
+        row = local_run_row(record)
+        fields = list(zip(self.COLUMNS, row)) + [
+            ('Message', record.get('message') or ''),
+            ('Executor records', records.describe_ansible(record))]
+        return ('Field', 'Value'), fields + records.run_details(record)
 
-def executor_records(mistral, execution, tasks, inputs):
+
+def local_run_row(record):
+    """A status row for a run made with --no-workflow (no Mistral)."""
+    state = 'RUNNING' if record.get('running') else (
+        record.get('status') or 'ERROR')
+    if record.get('running') and not locks.still_running(record):
+        state = 'STOPPED'
+    return (record.get('execution_id'), 'run (no workflow)', state,
+            record.get('started_at'), record.get('ended_at') or '',
+            record.get('playbook'))
+
+
+def local_run_rows(work_dir, stack):
+    return [local_run_row(r) for r in runs.list_records(work_dir, stack)
+            if str(r.get('execution_id')).startswith(
+                contract.LOCAL_RUN_PREFIX)]
+
+
+def newest_first(rows):
+    """Mistral's rows and local runs' rows by start time, newest first."""
+    return sorted(rows, key=lambda row: str(row[3] or '')[:19],
+                  reverse=True)
+
+
+def executor_records(execution, stack, work_dir):
     """What the executor's own records say, when this host can read them.
 
     Mistral may have lost the action (executor killed or restarted): the
     lock and ansible records in the executor's work dir tell the truth.
     """
-    stack = inputs.get('stack', 'overcloud')
-    work_dir = inputs.get('work_dir') or follow.lock_task_result(
-        mistral, tasks).get('work_dir')
     said = []
     if execution.state not in follow.FINAL_STATES and (
             records.executor_gone(work_dir, stack, execution.id)):

@@ -16,6 +16,16 @@ The escape when Mistral itself is broken (Train added the same). The very
 action code the workflow runs, with its checks, its stack lock (taken
 without Mistral's word when Mistral does not answer), its Ansible record
 and its events file, followed with the same progress lines.
+
+The workbook's `run` workflow and run_here() are the same sequence, and
+tests/unit/test_workbook.py holds them to it (SEQUENCE):
+
+    lock_stack    tripleo_ffu.step_lock         take_step_lock()
+    run_playbook  tripleo_ffu.ansible_playbook  AnsiblePlaybookAction.run()
+    report_*      tripleo_ffu.notify            (nothing: no Mistral
+                                                execution for a UI to
+                                                follow, so no message)
+    unlock_*      tripleo_ffu.step_unlock       release_step_lock(), always
 """
 
 import threading
@@ -29,12 +39,19 @@ from tripleo_ffu.actions import lock as lock_action
 from tripleo_ffu.ansible import runner
 from tripleo_ffu import locks
 from tripleo_ffu import contract
-from tripleo_ffu import paths
+from tripleo_ffu import errors
 from tripleo_ffu import records
+from tripleo_ffu import runs
 from tripleo_ffu.workflows import follow
 
 
-class LocalRunError(Exception):
+# The workbook's run workflow, task by task, as run_here() does it; the
+# notification is the one step it leaves out.
+SEQUENCE = ('tripleo_ffu.step_lock', 'tripleo_ffu.ansible_playbook',
+            'tripleo_ffu.notify', 'tripleo_ffu.step_unlock')
+
+
+class LocalRunError(errors.FFUError):
     """The run was refused or failed; the message says why."""
 
 
@@ -48,7 +65,7 @@ def run_here(workflow_input, write, verbose=False, mistral=None,
     """
     stack = workflow_input['stack']
     work_dir = contract.resolve_work_dir(workflow_input.get('work_dir'))
-    execution_id = 'local-%s' % uuid.uuid4()
+    execution_id = contract.LOCAL_RUN_PREFIX + str(uuid.uuid4())
     taken = lock_action.take_step_lock(
         stack, 'run', work_dir, execution_id,
         lambda holder: lock_action.local_holder_state(mistral, holder))
@@ -92,8 +109,8 @@ def _run_following(workflow_input, work_dir, execution_id, stack, write,
                 error='The run action failed: %s: %s' % (type(e).__name__,
                                                          e))
     worker = threading.Thread(target=target, daemon=True)
-    events = follow.LocalEvents(paths.events_file(work_dir, stack,
-                                                  execution_id))
+    events = follow.LocalEvents(runs.events_file(work_dir, stack,
+                                                 execution_id))
     printer = follow.EventPrinter(write, verbose)
     worker.start()
     try:

@@ -27,8 +27,14 @@ import yaml
 
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import contract
+# The follower's callers catch these as follow.FFUError and
+# follow.MistralUnreachable.
+from tripleo_ffu.mistral_api import call
+from tripleo_ffu.mistral_api import FFUError
+from tripleo_ffu.mistral_api import MistralUnreachable
 from tripleo_ffu import paths
 from tripleo_ffu import records
+from tripleo_ffu import runs
 
 FINAL_STATES = ('SUCCESS', 'ERROR', 'CANCELLED')
 # Task states not worth a progress line (about to run, or waiting).
@@ -36,24 +42,12 @@ QUIET_STATES = ('IDLE', 'WAITING')
 POLL_INTERVAL = 0.5
 # How often a local events file is read between two polls of Mistral.
 EVENTS_POLL_S = 0.05
-# The read-only action that serves a run's events to remote clients.
-EVENTS_ACTION = 'tripleo_ffu.run_events'
 # How long the API may not answer before the follower gives up: a
 # restart of the API, or a stopped executor's Ansible being stopped.
 UNREACHABLE_GRACE_S = 10
-# Every workflow's first task; its result names the executor's work dir.
-LOCK_TASK = 'lock_stack'
 # What a follower reads of an execution: never its input.
 EXECUTION_FIELDS = ('id', 'workflow_name', 'state', 'state_info', 'output',
                     'created_at', 'updated_at')
-
-
-class FFUError(Exception):
-    """An error to show the operator as it is."""
-
-
-class MistralUnreachable(FFUError):
-    pass
 
 
 class WorkflowNotRegistered(FFUError):
@@ -72,37 +66,6 @@ class FollowTimeout(FFUError):
 
 class ExecutionOrphaned(FFUError):
     """Mistral shows the execution running; its executor has gone."""
-
-
-def _endpoint(mistral):
-    manager = getattr(mistral, 'executions', None)
-    http = getattr(manager, 'http_client', None)
-    return getattr(http, 'base_url', None) or 'the configured endpoint'
-
-
-def _is_connection_error(exc):
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(names & {'ConnectionError', 'ConnectFailure',
-                         'EndpointNotFound', 'ConnectTimeout'})
-
-
-def call(mistral, func, *args, **kwargs):
-    """Call the Mistral API, turning connection failures into one error."""
-    try:
-        return func(*args, **kwargs)
-    except Exception as e:
-        if _is_connection_error(e):
-            raise MistralUnreachable(
-                'Mistral is unreachable at %s (%s): is the Mistral API '
-                'running, and OS_WORKFLOWV2_ENDPOINT_OVERRIDE or the '
-                'catalog right?' % (_endpoint(mistral), type(e).__name__))
-        raise
-
-
-def is_not_found(exc):
-    """True for Mistral's answer that the named thing does not exist."""
-    return getattr(exc, 'error_code', None) == 404 or (
-        'not found' in str(exc).lower())
 
 
 def start(mistral, step, workflow_input):
@@ -180,7 +143,7 @@ def error_message(state_info):
 def lock_task_result(mistral, tasks):
     """{work_dir, lock, taken_over} of the lock task among `tasks`, or {}."""
     for task in tasks:
-        if task.name == LOCK_TASK and task.state == 'SUCCESS':
+        if task.name == contract.LOCK_TASK and task.state == 'SUCCESS':
             full = call(mistral, mistral.tasks.get, task.id)
             return _json_dict(getattr(full, 'result', None))
     return {}
@@ -236,7 +199,8 @@ class RemoteEvents(object):
 
     def read(self):
         execution = call(self.mistral, self.mistral.action_executions.create,
-                         EVENTS_ACTION, dict(self.input, offset=self.offset),
+                         contract.EVENTS_ACTION,
+                         dict(self.input, offset=self.offset),
                          run_sync=True, save_result=False)
         result = _json_dict(getattr(execution, 'output', None)).get(
             'result') or {}
@@ -252,7 +216,7 @@ def events_source(mistral, stack, execution_id, work_dir):
     """
     config_dir = paths.config_dir(work_dir, stack)
     if os.access(config_dir, os.R_OK | os.X_OK):
-        return LocalEvents(paths.events_file(work_dir, stack, execution_id))
+        return LocalEvents(runs.events_file(work_dir, stack, execution_id))
     return RemoteEvents(mistral, stack, execution_id, work_dir)
 
 
@@ -330,7 +294,7 @@ class Follower(object):
             if task.state == 'ERROR' and task.state_info:
                 line += ': %s' % error_message(task.state_info)
             self.write(line)
-            if task.name == LOCK_TASK and task.state == 'SUCCESS':
+            if task.name == contract.LOCK_TASK and task.state == 'SUCCESS':
                 self._read_lock_result(task)
         return running
 
@@ -471,7 +435,8 @@ def list_executions(mistral, stack, limit=20, page_size=100, max_pages=20):
                     marker=marker, sort_keys='created_at', sort_dirs='desc',
                     workflow_name=names)
         found += [e for e in page
-                  if execution_input(e).get('stack', 'overcloud') == stack]
+                  if execution_input(e).get('stack', contract.DEFAULT_STACK) ==
+                  stack]
         if len(found) >= limit or len(page) < page_size:
             break
         marker = page[-1].id

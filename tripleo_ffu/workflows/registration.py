@@ -23,8 +23,8 @@ and registers the workbook when it is missing or stale.
 import sys
 
 from tripleo_ffu import contract
+from tripleo_ffu import mistral_api
 from tripleo_ffu import paths
-from tripleo_ffu.workflows import follow
 
 
 def workbook_definition():
@@ -32,7 +32,7 @@ def workbook_definition():
         with open(paths.workbook_path()) as f:
             return f.read()
     except OSError as e:
-        raise follow.FFUError(str(e))
+        raise mistral_api.FFUError(str(e))
 
 
 def project_actions():
@@ -41,24 +41,15 @@ def project_actions():
     names = sorted(ep.name for ep in metadata.entry_points(
         group='mistral.actions') if ep.name.startswith('tripleo_ffu.'))
     if not names:
-        raise follow.FFUError(
+        raise mistral_api.FFUError(
             'no tripleo_ffu.* entry points in group mistral.actions: '
             'install tripleo-ffu in %s' % sys.prefix)
     return names
 
 
 def missing_actions(mistral, names):
-    missing = []
-    for name in names:
-        try:
-            follow.call(mistral, mistral.actions.get, name)
-        except follow.MistralUnreachable:
-            raise
-        except Exception as e:
-            if not follow.is_not_found(e):
-                raise
-            missing.append(name)
-    return missing
+    return [name for name in names if mistral_api.get_or_none(
+        mistral, mistral.actions.get, name) is None]
 
 
 def ensure_registered(mistral, definition=None, actions=None):
@@ -71,26 +62,21 @@ def ensure_registered(mistral, definition=None, actions=None):
     definition = definition or workbook_definition()
     missing = missing_actions(mistral, actions or project_actions())
     if missing:
-        raise follow.FFUError(
+        raise mistral_api.FFUError(
             'Mistral does not have the tripleo-ffu actions %s: install '
             'tripleo-ffu (pip install tripleo-ffu) in the Python that runs '
             'the Mistral engine and executor, restart them (e.g. systemctl '
             'restart openstack-mistral-engine openstack-mistral-executor), '
             'then run the command again.' % ', '.join(missing))
-    try:
-        registered = follow.call(mistral, mistral.workbooks.get,
-                                 contract.WORKBOOK_NAME)
-    except follow.MistralUnreachable:
-        raise
-    except Exception as e:
-        if not follow.is_not_found(e):
-            raise
-        follow.call(mistral, mistral.workbooks.create, definition)
+    registered = mistral_api.get_or_none(mistral, mistral.workbooks.get,
+                                         contract.WORKBOOK_NAME)
+    if registered is None:
+        mistral_api.call(mistral, mistral.workbooks.create, definition)
         return ('Registered workbook %s in Mistral: it was missing (an '
                 'undercloud install or upgrade deletes the workbooks named '
                 'tripleo*).' % contract.WORKBOOK_NAME)
     if (registered.definition or '').strip() != definition.strip():
-        follow.call(mistral, mistral.workbooks.update, definition)
+        mistral_api.call(mistral, mistral.workbooks.update, definition)
         return ('Updated workbook %s in Mistral to this package\'s '
                 'definition (the registered one differed).'
                 % contract.WORKBOOK_NAME)

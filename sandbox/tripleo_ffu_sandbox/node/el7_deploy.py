@@ -44,8 +44,7 @@ import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import el7  # noqa: E402  (copied beside this file on the node)
+from tripleo_ffu_sandbox.node import el7
 
 HEAT_CONFIG = '/var/lib/heat-config'
 DEPLOYED = os.path.join(HEAT_CONFIG, 'deployed')

@@ -39,10 +39,12 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import node_tool  # noqa: E402  (copied beside this file on the node)
+from tripleo_ffu_sandbox.node import node_tool
+from tripleo_ffu_sandbox.node.node_tool import NodeError
 
-LIB = os.path.dirname(os.path.abspath(__file__))
+# The directory that holds this package on the node (NODE_LIB).
+LIB = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 STATE = '/var/lib/tripleo-ffu-node/state.json'
 CALLS = '/var/log/tripleo-ffu-node/calls.log'
 FAIL_ON = '/etc/tripleo-ffu-node/fail-on'
@@ -70,10 +72,6 @@ ID_LIKE="rhel fedora"
 VERSION_ID="7"
 PRETTY_NAME="CentOS Linux 7 (Core)"
 """
-
-
-class NodeError(Exception):
-    pass
 
 
 def _now():
@@ -155,19 +153,24 @@ def boot(spec):
         _start_workload(spec['address'], spec['workload_port'])
 
 
+def node_command(module, tool):
+    """The shell line that runs `tool` of this package's `module`."""
+    return ('PYTHONPATH=%s exec /usr/bin/python3 -m tripleo_ffu_sandbox.node.'
+            '%s %s "$@"' % (LIB, module, tool))
+
+
 def _first_boot_files(spec):
     os.makedirs(os.path.dirname(FAIL_ON), exist_ok=True)
     with open('/etc/os-release', 'w') as f:
         f.write(OS_RELEASE)
     with open('/etc/redhat-release', 'w') as f:
         f.write('CentOS Linux release 7.9.2009 (Core)\n')
-    import el7_deploy
-    wrappers = {'/usr/bin/%s' % tool: 'exec /usr/bin/python3 %s/el7.py %s '
-                '"$@"' % (LIB, tool) for tool in TOOLS}
+    from tripleo_ffu_sandbox.node import el7_deploy
+    wrappers = {'/usr/bin/%s' % tool: node_command('el7', tool)
+                for tool in TOOLS}
     for tool in el7_deploy.TOOLS:
         path = el7_deploy.PATHS.get(tool, '/usr/bin/%s' % tool)
-        wrappers[path] = ('exec /usr/bin/python3 %s/el7_deploy.py %s "$@"'
-                          % (LIB, tool))
+        wrappers[path] = node_command('el7_deploy', tool)
     # EL7's python is Python 2: THT's docker-puppet.py (Python 2 and
     # docker) goes to a stand-in; the rest (THT's scripts call `python -c`
     # with Python 2 names) to python3 with those names defined.

@@ -21,7 +21,7 @@ pid of its `unshare`) ends everything in it; the mount namespace and the
 overlay go with it, nothing is left on this machine.
 
 The node-side EL7 stand-ins (yum, hiera, systemctl, ...) come from
-`el7.py`, copied into the node at its first start.
+`node/el7.py`, copied into the node at each start.
 """
 
 import json
@@ -30,10 +30,16 @@ import shutil
 import subprocess
 import time
 
-from tripleo_ffu.sandbox import processes
-from tripleo_ffu.sandbox.processes import SandboxError
+from tripleo_ffu_sandbox import processes
+from tripleo_ffu_sandbox.processes import SandboxError
+from tripleo_ffu_sandbox import queens
+from tripleo_ffu_sandbox import state
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The package's directory (this module lives in components/).
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The node-side package (el7.py and the tools it installs), copied into
+# each node under NODE_LIB.
+NODE_PACKAGE = os.path.join(HERE, 'node')
 ANSIBLE_LIBRARY = os.path.join(HERE, 'ansible_library')
 NODE_USER = 'heat-admin'
 SSH_PORT = 22
@@ -101,7 +107,8 @@ CFG
     touch {state}/initialised
 fi
 mkdir -p /run/sshd
-/usr/bin/python3 {lib}/el7.py boot >> /var/log/tripleo-ffu-node-boot.log 2>&1
+PYTHONPATH={lib} /usr/bin/python3 -m tripleo_ffu_sandbox.node.el7 boot \\
+    >> /var/log/tripleo-ffu-node-boot.log 2>&1
 exec tini -- /usr/sbin/sshd -D -e -f /etc/ssh/sshd_node_config
 """.format(user=NODE_USER, lib=NODE_LIB, state=NODE_STATE, port=SSH_PORT)
 
@@ -131,8 +138,9 @@ def ssh_keypair(directory):
 class NodeContainer(object):
     """One node: its directory, its process, its address."""
 
-    def __init__(self, nodes_dir, hostname, address, spec, hide):
+    def __init__(self, nodes_dir, hostname, address, spec, hide, key):
         self.hostname = hostname
+        self.key = key
         self.address = address
         self.spec = spec
         self.hide = hide
@@ -151,9 +159,12 @@ class NodeContainer(object):
 
     def _install_node_files(self, public_key):
         lib = self.upper_path(NODE_LIB)
-        os.makedirs(lib, exist_ok=True)
-        for name in ('el7.py', 'el7_deploy.py', 'node_tool.py'):
-            shutil.copy(os.path.join(HERE, name), os.path.join(lib, name))
+        package = os.path.join(lib, 'tripleo_ffu_sandbox')
+        shutil.rmtree(package, ignore_errors=True)
+        shutil.copytree(NODE_PACKAGE, os.path.join(package, 'node'),
+                        ignore=shutil.ignore_patterns('__pycache__'))
+        # Only the node package: the rest needs this machine's venv.
+        open(os.path.join(package, '__init__.py'), 'w').close()
         shutil.copy(public_key, os.path.join(lib, 'authorized_keys'))
         with open(os.path.join(lib, 'inner.sh'), 'w') as f:
             f.write(INNER)
@@ -209,6 +220,16 @@ class NodeContainer(object):
                                     timeout))
             time.sleep(0.2)
 
+    def report(self):
+        """The node's state as it reports it over SSH (el7.py report)."""
+        rc, out, err = ssh_command(
+            self.key, self.address, 'sudo env PYTHONPATH=%s python3 -m '
+            'tripleo_ffu_sandbox.node.el7 report' % NODE_LIB)
+        if rc:
+            raise SandboxError('node %s did not report: %s'
+                               % (self.hostname, err.strip() or out))
+        return json.loads(out)
+
     def reset(self):
         """Back to the node's first start (its upper dir emptied)."""
         if self.alive():
@@ -236,3 +257,82 @@ def ssh_command(key, address, command, timeout=60):
         capture_output=True, text=True, stdin=subprocess.DEVNULL,
         timeout=timeout)
     return result.returncode, result.stdout, result.stderr
+
+
+class NodeContainers(state.Component):
+    """The node containers of the one Queens stack that has nodes."""
+
+    name = 'node containers'
+
+    @property
+    def dir(self):
+        return os.path.join(self.state.state_dir, 'node-containers')
+
+    @property
+    def net(self):
+        """This sandbox's ctlplane network for node containers (127.N.0.x).
+
+        Chosen once, at random, among networks on which nothing listens.
+        """
+        info = self.state.info
+        if not info.get('node_net'):
+            import random
+            candidates = list(range(11, 250))
+            random.shuffle(candidates)
+            info['node_net'] = next(
+                n for n in candidates
+                if not ssh_ready(queens.ctlplane_address(n, 11)))
+            self.state.save_info()
+        return info['node_net']
+
+    def nodes(self):
+        stack = self.state.info.get('queens_nodes_stack')
+        if not stack:
+            return []
+        return [NodeContainer(self.dir, host, address, spec,
+                              self.state.state_dir, self.state.ssh_key)
+                for host, address, spec in queens.nodes(
+                    stack, self.state.info.get('queens_computes', 1),
+                    self.net)]
+
+    def start(self):
+        ssh_keypair(os.path.dirname(self.state.ssh_key))
+        nodes = self.nodes()
+        if not nodes:
+            return
+        check_prerequisites()
+        public_key = self.state.ssh_key + '.pub'
+        procs = [(node, node.start(public_key)) for node in nodes]
+        for node, proc in procs:
+            processes.wait_until(
+                lambda: ssh_ready(node.address), START_TIMEOUT,
+                'node %s (sshd on %s)' % (node.hostname, node.address),
+                node.log, proc)
+        self.state.out('Nodes up (SSH as %s): %s' % (NODE_USER, ', '.join(
+            '%s %s' % (n.hostname, n.address) for n in nodes)))
+
+    def stop(self):
+        nodes = [n for n in self.nodes() if n.alive()]
+        # SIGTERM to each node's unshare kills its PID 1 and everything in
+        # it; the kernel's cleanup takes ~2 s a node, so all at once.
+        for node in nodes:
+            node.stop()
+        for node in nodes:
+            node.wait_gone()
+        return [n.hostname for n in nodes]
+
+    def reset(self):
+        """The nodes back at Newton: fresh nodes, restarted."""
+        self.stop()
+        for node in self.nodes():
+            node.reset()
+        self.start()
+
+    def status(self):
+        rows = []
+        for node in self.nodes():
+            ok = node.alive() and ssh_ready(node.address)
+            rows.append(('node %s' % node.hostname, 'up' if ok else 'down',
+                         'ssh %s@%s' % (NODE_USER, node.address)
+                         if ok else 'log: %s' % node.log))
+        return rows

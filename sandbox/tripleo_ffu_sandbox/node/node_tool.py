@@ -20,7 +20,7 @@ upgrade. Anything out of order (a package for a release the repos do not
 carry, a migration before its code, a release skipped) fails loudly, as
 it would on a real node.
 
-Usage: python -m tripleo_ffu.sandbox.node_tool --root DIR COMMAND ...
+Usage: python -m tripleo_ffu_sandbox.node.node_tool --root DIR COMMAND ...
 """
 
 import argparse

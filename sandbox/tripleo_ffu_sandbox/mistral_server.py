@@ -18,7 +18,7 @@ where every RPC then times out. The event-engine is left out: it busy-loops
 a core while idle. Custom actions come from the `mistral.actions` entry
 points, scanned when this process starts.
 
-Run: python -m tripleo_ffu.sandbox.mistral_server --config-file mistral.conf
+Run: python -m tripleo_ffu_sandbox.mistral_server --config-file mistral.conf
 """
 
 import os
@@ -30,7 +30,7 @@ import mistral.cmd  # noqa: F401  (selects oslo.service's threading backend)
 from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 
-from tripleo_ffu.sandbox.processes import wait_for_signal  # noqa: E402
+from tripleo_ffu_sandbox.processes import wait_for_signal  # noqa: E402
 
 
 STOP_TIMEOUT_S = 30

@@ -16,11 +16,40 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 
 
 class SandboxError(Exception):
     """A sandbox step failed; the message says which and where to look."""
+
+
+def venv_bin(name):
+    """A command installed beside this Python (the sandbox's servers)."""
+    path = os.path.join(os.path.dirname(sys.executable), name)
+    if not os.access(path, os.X_OK):
+        raise SandboxError('%s not found beside %s: install the sandbox '
+                           '(pip install ./sandbox) in this environment'
+                           % (name, sys.executable))
+    return path
+
+
+def tcp_open(port, host='127.0.0.1'):
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def http_ok(url, timeout=2):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 def free_port():

@@ -14,7 +14,7 @@
 
 Heat 25+ ships no heat-all, so this starts Heat's own EngineService and
 serves the heat-api paste app in the same process, where the in-process
-`fake://` transport works. Run: python -m tripleo_ffu.sandbox.heat_server
+`fake://` transport works. Run: python -m tripleo_ffu_sandbox.heat_server
 --config-file heat.conf.
 
 Two engine defects of Heat 27.0.1 are worked around here, sandbox only:
@@ -76,7 +76,7 @@ backend.init_backend(backend.BackendType.THREADING)
 from oslo_config import cfg  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 
-from tripleo_ffu.sandbox.processes import wait_for_signal  # noqa: E402
+from tripleo_ffu_sandbox.processes import wait_for_signal  # noqa: E402
 
 FAST_POLL = 0.05
 

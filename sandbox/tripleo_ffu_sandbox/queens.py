@@ -36,7 +36,7 @@ import uuid
 
 import yaml
 
-from tripleo_ffu.sandbox.processes import SandboxError
+from tripleo_ffu_sandbox.processes import SandboxError
 
 THT_PROJECT = 'tripleo-heat-templates'
 THT_VERSION = '8.4.1'
@@ -199,6 +199,15 @@ def _sdist_url(index_url, project, version):
 def fetch_tht(cache_dir, version=THT_VERSION):
     """The unpacked THT sdist under `cache_dir` (downloaded once)."""
     return fetch_sdist(cache_dir, THT_PROJECT, version, 'overcloud.j2.yaml')
+
+
+def common_roles_dir(cache_dir, version=COMMON_VERSION):
+    """Where fetch_common_roles() puts tripleo-common's roles.
+
+    An undercloud has them in /usr/share/ansible/roles.
+    """
+    return os.path.join(cache_dir, '%s-%s' % (COMMON_PROJECT, version),
+                        'roles')
 
 
 def fetch_common_roles(cache_dir, version=COMMON_VERSION):

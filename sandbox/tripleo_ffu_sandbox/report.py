@@ -10,40 +10,44 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""What the demo overcloud looks like, and whether it reached a release."""
+"""What the overcloud's nodes look like, and whether they reached a release.
 
-from tripleo_ffu.sandbox import el7
-from tripleo_ffu.sandbox import node_tool
-from tripleo_ffu.sandbox import sandbox as sandbox_mod
+The tables fit 80 columns: node and package names up to 24 characters,
+versions up to 8.
+"""
+
+from tripleo_ffu_sandbox.components import demo_nodes
+from tripleo_ffu_sandbox.node import el7
+from tripleo_ffu_sandbox.node import node_tool
+from tripleo_ffu_sandbox.processes import http_ok
 
 
 def nodes_table(sandbox):
     """A plain-text table: one line per node and package."""
-    lines = ['%-26s %-26s %-10s %-8s' % ('NODE', 'PACKAGE', 'VERSION',
-                                         'SERVICE')]
-    for hostname in sorted(sandbox_mod.DEMO_NODES):
+    row = '%-24s %-24s %-8s %-8s'
+    lines = [row % ('NODE', 'PACKAGE', 'VERSION', 'SERVICE')]
+    for hostname in sorted(demo_nodes.NODES):
         state = sandbox.node_state(hostname)
         for package, version in sorted(state['packages'].items()):
             service = state['services'].get(package, '-')
-            lines.append('%-26s %-26s %-10s %-8s' % (hostname, package,
-                                                     version, service))
-        lines.append('%-26s %-26s %s' % (hostname, 'repos', state['repo']))
+            lines.append(row % (hostname, package, version, service))
+        lines.append('%-24s %-24s %s' % (hostname, 'repos', state['repo']))
         applied = ['%s/%s' % (m['release'], m['name'])
                    for m in state['migrations']
                    if m['release'] != 'newton']
-        lines.append('%-26s %-26s %s' % (hostname, 'migrations since newton',
+        lines.append('%-24s %-24s %s' % (hostname, 'migrations since newton',
                                          ', '.join(applied) or 'none'))
-    answering = sandbox_mod.http_ok(sandbox.workload_url)
+    answering = http_ok(sandbox.workload_url)
     lines.append('workload on %s: %s' % (
-        sandbox_mod.WORKLOAD_NODE,
+        demo_nodes.WORKLOAD_NODE,
         'answering' if answering else 'NOT ANSWERING'))
-    return '\n'.join(lines)
+    return '\n'.join(line.rstrip() for line in lines)
 
 
 def snapshot(sandbox):
     """{node: {package: version, 'repos': release}}, for before/after."""
     result = {}
-    for hostname in sorted(sandbox_mod.DEMO_NODES):
+    for hostname in sorted(demo_nodes.NODES):
         state = sandbox.node_state(hostname)
         result[hostname] = dict(state['packages'], repos=state['repo'])
         result[hostname][MIGRATIONS_ROW] = migrations_since_newton(state)
@@ -61,8 +65,8 @@ def migrations_since_newton(state):
 
 def compare_table(before, after):
     """Before -> after, a line per node and package, upgrades marked."""
-    lines = ['%-26s %-26s %-10s    %-10s' % ('NODE', 'PACKAGE', 'BEFORE',
-                                             'AFTER')]
+    lines = ['%-24s %-24s %-8s    %-8s' % ('NODE', 'PACKAGE', 'BEFORE',
+                                           'AFTER')]
     for hostname in sorted(after):
         old_node = before.get(hostname, {})
         for name in sorted(set(old_node) | set(after[hostname])):
@@ -72,16 +76,16 @@ def compare_table(before, after):
             # without a new version: such rows say so.
             label = ('removed' if new == '-' else 'added' if old == '-'
                      else 'upgraded' if old != new else 'unchanged')
-            lines.append('%-26s %-26s %-10s -> %-10s  %s' % (
+            lines.append('%-24s %-24s %-8s -> %-8s %s' % (
                 hostname, name, old, new, label))
-    return '\n'.join(lines)
+    return '\n'.join(line.rstrip() for line in lines)
 
 
 def verify(sandbox, release):
     """[problem, ...]; empty when every node is fully at `release`."""
     problems = []
     index = node_tool.RELEASES.index(release)
-    for hostname, spec in sorted(sandbox_mod.DEMO_NODES.items()):
+    for hostname, spec in sorted(demo_nodes.NODES.items()):
         state = sandbox.node_state(hostname)
         if state['repo'] != release:
             problems.append('%s repos at %s' % (hostname, state['repo']))
@@ -102,9 +106,9 @@ def verify(sandbox, release):
         if got != expected:
             problems.append('%s migrations are %s, expected %s' % (
                 hostname, got, expected))
-    if not sandbox_mod.http_ok(sandbox.workload_url):
+    if not http_ok(sandbox.workload_url):
         problems.append('the workload on %s does not answer'
-                        % sandbox_mod.WORKLOAD_NODE)
+                        % demo_nodes.WORKLOAD_NODE)
     return problems
 
 
@@ -190,7 +194,7 @@ def _node_problems(node, state, migrated_through):
     syncs = [c for c in state['calls'] if 'db_sync' in c]
     if spec['hieradata']['bootstrap_nodeid'] != name and syncs:
         problems.append('%s (not a bootstrap node) ran %s' % (name, syncs))
-    if spec.get('workload_port') and not sandbox_mod.http_ok(
+    if spec.get('workload_port') and not http_ok(
             'http://%s:%d/' % (node.address, spec['workload_port'])):
         problems.append('the workload on %s does not answer' % name)
     return problems

@@ -1,0 +1,178 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The embedded undercloud: its components in order, up, down and status.
+
+Each component has its own module (components/); this one orders them:
+`up` starts them in the order of COMPONENTS and creates the overcloud,
+`down` stops them in reverse, by pid, and keeps the data, `status`
+asks each for its health and Heat for the stacks.
+"""
+
+import importlib.util
+import sys
+import time
+
+from tripleo_ffu_sandbox.components import demo_nodes
+from tripleo_ffu_sandbox.components import heat
+from tripleo_ffu_sandbox.components import mistral
+from tripleo_ffu_sandbox.components import node_containers
+from tripleo_ffu_sandbox.components import postgres
+from tripleo_ffu_sandbox.components import rabbitmq
+from tripleo_ffu_sandbox import overclouds
+from tripleo_ffu_sandbox.processes import SandboxError
+from tripleo_ffu_sandbox import state
+
+# Start order; down stops in reverse.
+COMPONENTS = (postgres.PostgreSQL, heat.Heat, rabbitmq.RabbitMQ,
+              mistral.Mistral, demo_nodes.DemoNodes,
+              node_containers.NodeContainers)
+STACK = state.STACK
+SERVER_MODULES = ('psycopg2', 'mistral', 'heat')
+
+RC_TEMPLATE = """\
+# tripleo-ffu sandbox ({state_dir}): the openstack CLI without Keystone.
+export OS_AUTH_TYPE=none
+export OS_ENDPOINT={heat}
+export OS_WORKFLOWV2_ENDPOINT_OVERRIDE={mistral}
+export TRIPLEO_FFU_WORK_DIR={work_dir}
+export OVERCLOUD_STACK_NAME=overcloud
+"""
+
+
+def check_server_dependencies():
+    """Fail at once, naming the module, when a server is not installed."""
+    missing = [m for m in SERVER_MODULES
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SandboxError(
+            'the sandbox\'s servers are not installed in %s (no module %s): '
+            'pip install ./sandbox (the tripleo-ffu-sandbox distribution)'
+            % (sys.prefix, ', '.join(missing)))
+
+
+class Sandbox(state.State):
+
+    def __init__(self, state_dir=None, out=print):
+        super(Sandbox, self).__init__(state_dir, out)
+        self.overclouds = overclouds.Overclouds(self)
+        self.demo = demo_nodes.DemoNodes(self)
+        self.containers = node_containers.NodeContainers(self)
+
+    def components(self):
+        """The sandbox's layers in start order."""
+        return [component(self) for component in COMPONENTS]
+
+    def up(self, transport='fake', overcloud='demo', computes=1):
+        started = time.monotonic()
+        check_server_dependencies()
+        if transport not in mistral.TRANSPORTS:
+            raise SandboxError('unknown transport %r (choose from %s)'
+                               % (transport, ', '.join(mistral.TRANSPORTS)))
+        if self.alive('mistral') and self.transport != transport:
+            raise SandboxError(
+                'Mistral runs with the %s transport; run "tripleo-ffu-'
+                'sandbox down" before switching to %s'
+                % (self.transport, transport))
+        self.make_dirs()
+        self.info['transport'] = transport
+        self.allocate_ports()
+        self.warnings = []
+        for component in self.components():
+            if component.wanted():
+                component.start()
+        self.create_stack(overcloud, STACK, computes)
+        with open(self.rc_file, 'w') as f:
+            f.write(self.rc_text())
+        for message in self.warnings:
+            self.out('WARNING: %s' % message)
+        self.out('Sandbox up in %.1f s. Use it: source %s'
+                 % (time.monotonic() - started, self.rc_file))
+
+    def down(self):
+        stopped = []
+        for component in reversed(self.components()):
+            stopped += component.stop()
+        self.out('Stopped: %s (data kept in %s)' % (
+            ', '.join(stopped) or 'nothing was running', self.state_dir))
+        return stopped
+
+    def status(self):
+        """[(component, state, detail)]; state is 'up' or 'down'."""
+        if not self.exists():
+            return [('sandbox', 'down', 'no sandbox in %s' % self.state_dir)]
+        rows = []
+        for component in self.components():
+            if component.wanted():
+                rows += component.status()
+        heat_server = heat.Heat(self)
+        if not (self.alive('heat') and heat_server.healthy()):
+            rows.append(('stack %s' % STACK, 'unknown', ''))
+            return rows
+        return rows + self._stack_rows(heat_server)
+
+    def _stack_rows(self, heat_server):
+        try:
+            stuck = dict(heat_server.stuck_stacks())
+        except Exception:
+            stuck = {}
+        rows = []
+        for name in sorted(set(self.info.get('stacks') or ()) | {STACK}):
+            try:
+                status = self.heat_client().stacks.get(name).stack_status
+            except Exception as e:
+                status = 'missing (%s)' % type(e).__name__
+            rows.append(('stack %s' % name,
+                         'STUCK %s' % status if name in stuck else status,
+                         stuck.get(name, '')))
+        return rows
+
+    def rc_text(self):
+        return RC_TEMPLATE.format(heat=self.heat_url,
+                                  mistral=self.mistral_url,
+                                  work_dir=self.work_dir,
+                                  state_dir=self.state_dir)
+
+    # -- what the CLI, the reports and the tests reach through here ----
+    def create_stack(self, kind, name, computes=1):
+        self.overclouds.create(kind, name, computes)
+
+    def environments(self, kind, step):
+        return self.overclouds.environments(kind, step)
+
+    def node_containers(self):
+        return self.containers.nodes()
+
+    @property
+    def containers_dir(self):
+        return self.containers.dir
+
+    def node_state(self, hostname):
+        return demo_nodes.DemoNode(self.nodes_dir, hostname).report()
+
+    def node_report(self, hostname):
+        for node in self.containers.nodes():
+            if node.hostname == hostname:
+                return node.report()
+        raise SandboxError('no node container %s' % hostname)
+
+    def reset_nodes(self):
+        """Every node back at Newton."""
+        self.demo.reset()
+        if self.containers.nodes():
+            self.containers.reset()
+
+    def reset_node_containers(self):
+        self.containers.reset()
+
+    def stop_node_containers(self):
+        return self.containers.stop()

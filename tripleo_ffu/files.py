@@ -20,3 +20,15 @@ def open_private(path, mode=0o600):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     os.fchmod(fd, mode)
     return os.fdopen(fd, 'w')
+
+
+def point(link, target):
+    """Make symlink `link` point at `target`, replaced in one rename.
+
+    A reader finds the old pointer or the new one, never none.
+    """
+    staging = '%s.%d' % (link, os.getpid())
+    if os.path.lexists(staging):
+        os.unlink(staging)
+    os.symlink(target, staging)
+    os.rename(staging, link)

@@ -64,13 +64,8 @@ def create(work_dir, stack, execution_id):
     os.makedirs(directory, mode=0o700, exist_ok=True)
     for path in (runs_dir(work_dir, stack), directory):
         os.chmod(path, 0o700)
-    # Replaced in one rename: a reader never finds no pointer.
-    latest = os.path.join(runs_dir(work_dir, stack), LATEST)
-    staging = '%s.%d' % (latest, os.getpid())
-    if os.path.lexists(staging):
-        os.unlink(staging)
-    os.symlink(execution_id, staging)
-    os.rename(staging, latest)
+    files.point(os.path.join(runs_dir(work_dir, stack), LATEST),
+                execution_id)
     return directory
 
 

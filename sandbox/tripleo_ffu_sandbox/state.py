@@ -116,6 +116,11 @@ class State(object):
     def conf(self, name):
         return os.path.join(self.state_dir, '%s.conf' % name)
 
+    def write_conf(self, name, text):
+        """A server's config file (private: it holds keys and URLs)."""
+        with files.open_private(self.conf(name)) as f:
+            f.write(text)
+
     def alive(self, name):
         pid = processes.read_pid(self.pid_file(name))
         return processes.pid_alive(pid, self.state_dir)

@@ -152,16 +152,6 @@ def shown_command(argv):
     return shown
 
 
-def _link_latest_script(config_dir, script):
-    """<config dir>/ansible-playbook-command.sh -> the newest run's."""
-    link = os.path.join(config_dir, paths.COMMAND_SCRIPT)
-    staging = '%s.%d' % (link, os.getpid())
-    if os.path.lexists(staging):
-        os.unlink(staging)
-    os.symlink(os.path.relpath(script, config_dir), staging)
-    os.rename(staging, link)
-
-
 def _private_append(path):
     """Create `path` 0600 (or make it so) before a tool appends to it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -212,7 +202,9 @@ def start_playbook(config_dir, argv, events_file):
     env.update({'ANSIBLE_CONFIG': cfg, contract.EVENTS_FILE_ENV: events_file,
                 'ANSIBLE_FORCE_COLOR': '0'})
     script = write_command_script(run_dir, config_dir, argv, env)
-    _link_latest_script(config_dir, script)
+    # <config dir>/ansible-playbook-command.sh: the newest run's.
+    files.point(os.path.join(config_dir, paths.COMMAND_SCRIPT),
+                os.path.relpath(script, config_dir))
 
     stdout_log = os.path.join(config_dir, 'ansible-stdout.log')
     out = open(stdout_log, 'ab')

@@ -100,6 +100,14 @@ def add_timeout_option(parser, what):
         help='%s, in minutes (default %d).' % (what, DEFAULT_TIMEOUT))
 
 
+def add_work_dir_option(parser, what, unset):
+    """--work-dir: `what` it is for, and what an unset one means."""
+    parser.add_argument(
+        '--work-dir', default=os.environ.get(contract.WORK_DIR_ENV),
+        help='%s (default: $%s, else %s).' % (
+            what, contract.WORK_DIR_ENV, unset))
+
+
 def confirm(step, stack, stdin=None, stdout=None):
     """Ask the operator to type `yes`; return True only if they did."""
     stdin = stdin or sys.stdin
@@ -131,12 +139,10 @@ class FFWDUpgradeBase(command.Command):
             help='Skip the confirmation (the upgrade is a critical '
                  'operation: have a valid backup).')
         add_timeout_option(parser, 'Bound on the whole wait')
-        parser.add_argument(
-            '--work-dir', default=os.environ.get(contract.WORK_DIR_ENV),
-            help='Work dir of the Mistral executor holding <stack>/ '
-                 '(default: $%s, else the executor\'s own: its $%s, else '
-                 '%s).' % (contract.WORK_DIR_ENV, contract.WORK_DIR_ENV,
-                           contract.DEFAULT_WORK_DIR))
+        add_work_dir_option(
+            parser, 'Work dir of the Mistral executor holding <stack>/',
+            'the executor\'s own: its $%s, else %s' % (
+                contract.WORK_DIR_ENV, contract.DEFAULT_WORK_DIR))
         return parser
 
     def workflow_input(self, parsed_args):
@@ -405,11 +411,10 @@ class FFWDUpgradeStatus(command.Lister):
             '--follow', action='store_true',
             help='With an execution id: follow it to its end first.')
         add_timeout_option(parser, 'Bound on --follow')
-        parser.add_argument(
-            '--work-dir', default=os.environ.get(contract.WORK_DIR_ENV),
-            help='Where this host finds the runs made with --no-workflow '
-                 'and the records of the executor (default: $%s, else %s).'
-                 % (contract.WORK_DIR_ENV, contract.DEFAULT_WORK_DIR))
+        add_work_dir_option(
+            parser, 'Where this host finds the runs made with '
+                    '--no-workflow and the records of the executor',
+            contract.DEFAULT_WORK_DIR)
         return parser
 
     def _row(self, mistral, execution, tasks=None):

@@ -21,7 +21,6 @@ import json
 import os
 import sys
 
-from tripleo_ffu import files
 from tripleo_ffu import stacks
 
 from tripleo_ffu_sandbox.components import postgres
@@ -112,11 +111,10 @@ class Heat(state.Component):
         token_file = os.path.join(self.state.state_dir, 'heat-token.json')
         with open(token_file, 'w') as f:
             json.dump(noauth_token(self.state.heat_url), f)
-        with files.open_private(self.state.conf('heat')) as f:
-            f.write(CONF.format(
-                log=self.log(), db=self.state.db_url('heat'),
-                key=self.state.info['heat_auth_key'], paste=paste,
-                token_file=token_file))
+        self.state.write_conf('heat', CONF.format(
+            log=self.log(), db=self.state.db_url('heat'),
+            key=self.state.info['heat_auth_key'], paste=paste,
+            token_file=token_file))
 
     def start(self):
         self.write_config()

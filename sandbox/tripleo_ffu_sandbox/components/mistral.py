@@ -22,7 +22,6 @@ import os
 import sys
 
 from tripleo_ffu import contract
-from tripleo_ffu import files
 from tripleo_ffu import mistral_api
 from tripleo_ffu.workflows import registration
 
@@ -92,11 +91,10 @@ class Mistral(state.Component):
             transport_url = rabbitmq.RabbitMQ(self.state).url()
         else:
             transport_url = 'fake:/'
-        with files.open_private(self.state.conf('mistral')) as f:
-            f.write(CONF.format(
-                log=self.log(), db=self.state.db_url('mistral'),
-                port=self.state.info['mistral_port'],
-                transport_url=transport_url, log_levels=log_levels()))
+        self.state.write_conf('mistral', CONF.format(
+            log=self.log(), db=self.state.db_url('mistral'),
+            port=self.state.info['mistral_port'],
+            transport_url=transport_url, log_levels=log_levels()))
 
     def start(self):
         self.write_config()

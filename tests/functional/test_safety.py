@@ -180,7 +180,9 @@ class TestOneStepPerStack(SafetyTestCase):
 
     def test_prepares_started_at_once_through_the_api(self):
         heat = self.sandbox.heat_client()
-        before = heat.stacks.get('overcloud').updated_time
+        # Event ids, not times: the UPDATE_IN_PROGRESS event of setUp's
+        # prepare can be stamped a second after the stack's updated_time.
+        seen = {e.id for e in heat.events.list('overcloud')}
         env, files = self._prepare_input()
         ids = []
         barrier = threading.Barrier(2)
@@ -203,7 +205,7 @@ class TestOneStepPerStack(SafetyTestCase):
         events = [e for e in heat.events.list('overcloud')
                   if e.resource_name == 'overcloud' and
                   e.resource_status == 'UPDATE_IN_PROGRESS' and
-                  (before is None or e.event_time > before)]
+                  e.id not in seen]
         self.assertEqual(1, len(events))
 
     def _prepare_input(self):

@@ -3,8 +3,9 @@
 #
 # The whole test suite, from a fresh Debian machine with Python 3.11:
 # installs what it needs (tools/setup-env.sh), then runs pep8 (flake8 +
-# hacking), the unit tests, the tripleoclient coexistence venv, one sandbox
-# for the run and the functional tests against it. Ends with one line:
+# hacking), the unit tests on Python 3 and on a Queens undercloud's Python
+# 2.7 (tools/setup-queens-env.sh), the tripleoclient coexistence venv, one
+# sandbox for the run and the functional tests against it. Ends with one line:
 #   N passed, N failed, N skipped
 # and a non-zero exit status if anything failed.
 
@@ -16,9 +17,12 @@ source "$ROOT/tools/setup-env.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
 PASSED=0; FAILED=0; SKIPPED=0; PROBLEMS=()
 
+# count_last_run [stestr command]: add the totals of its last run.
 count_last_run() {
     local totals
-    totals=$(python -m stestr last 2>/dev/null | sed -n '/^Totals/,$p')
+    [ $# -gt 0 ] || set -- python -m stestr
+    totals=$("$@" last 2>/dev/null |
+        sed -n '/^Totals/,$p')
     local p f s
     p=$(echo "$totals" | awk '/- Passed:/ {print $3}')
     f=$(echo "$totals" | awk '/- Failed:/ {print $3}')
@@ -35,6 +39,25 @@ fi
 echo "== unit tests"
 python -m stestr --test-path tests/unit run || PROBLEMS+=("unit tests")
 count_last_run
+python -m stestr --test-path tests/sandbox run ||
+    PROBLEMS+=("sandbox unit tests")
+count_last_run
+
+echo "== unit tests on Python 2.7 with Queens' libraries (.venv-queens)"
+# shellcheck source=tools/setup-queens-env.sh
+if source "$ROOT/tools/setup-queens-env.sh"; then
+    "$QUEENS_VENV/bin/python" --version 2>&1
+    QUEENS_STESTR=("$QUEENS_VENV/bin/stestr" --repo-url .stestr-py27)
+    PYTHON="$QUEENS_VENV/bin/python" "${QUEENS_STESTR[@]}" \
+        --test-path tests/unit --top-dir . run ||
+        PROBLEMS+=("unit tests on Python 2.7")
+    count_last_run "${QUEENS_STESTR[@]}"
+    # The callback test runs this venv's Ansible 2.9.
+    export TRIPLEO_FFU_QUEENS_VENV=$QUEENS_VENV
+else
+    PROBLEMS+=("setting up the Python 2.7 venv")
+    FAILED=$((FAILED + 1))
+fi
 
 echo "== tripleoclient coexistence venv"
 COEXIST=${TRIPLEO_FFU_COEXIST_VENV:-$ROOT/.venv-coexist}

@@ -42,7 +42,8 @@ EVENTS_ACTION = 'tripleo_ffu.run_events'
 OUTPUT_KEYS = {
     'prepare': ('status', 'message', 'work_dir', 'stack_status',
                 'config_dir', 'inventory_file', 'fixed_step_order',
-                'no_step_condition', 'converted', 'ansible_check'),
+                'no_step_condition', 'converted', 'ansible_check',
+                'ansible'),
     'run': ('status', 'message', 'work_dir', 'recap', 'log_path',
             'command_script'),
     'converge': ('status', 'message', 'work_dir', 'stack_status'),
@@ -68,6 +69,10 @@ DEFAULT_WORK_DIR = '/var/lib/mistral'
 # grace (the workbook's "timeout * 60 + 300"), so that the action can
 # stop Ansible and report before Mistral gives up on it.
 ACTION_GRACE_S = 300
+
+# The ansible-playbook the executor runs, when not the one beside its own
+# Python nor the first on PATH (doc/ansible-runtime.rst).
+ANSIBLE_PLAYBOOK_ENV = 'TRIPLEO_FFU_ANSIBLE_PLAYBOOK'
 
 # Where the Ansible callback writes a run's events (set by the runner).
 EVENTS_FILE_ENV = 'TRIPLEO_FFU_EVENTS_FILE'

@@ -34,6 +34,7 @@ import os
 import socket
 import time
 
+from tripleo_ffu import compat
 from tripleo_ffu import files
 
 LOCKS_DIR = 'tripleo-ffu-locks'
@@ -55,7 +56,7 @@ def ansible_lock_path(work_dir, stack):
 def guard(work_dir, stack):
     """Hold the stack's guard (an exclusive flock) for a short section."""
     directory = locks_dir(work_dir)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
+    compat.makedirs(directory, 0o700)
     fd = os.open(os.path.join(directory, '%s.guard' % stack),
                  os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -70,7 +71,7 @@ def read(path):
     try:
         with open(path) as f:
             record = json.load(f)
-    except (OSError, ValueError):
+    except (EnvironmentError, ValueError):
         return None
     return record if isinstance(record, dict) else None
 
@@ -86,8 +87,9 @@ def write(path, record):
 def remove(path):
     try:
         os.unlink(path)
-    except FileNotFoundError:
-        pass
+    except OSError as e:
+        if not compat.is_missing(e):
+            raise
 
 
 def process_start_time(pid):
@@ -98,7 +100,7 @@ def process_start_time(pid):
     try:
         with open('/proc/%d/stat' % int(pid)) as f:
             stat = f.read()
-    except (OSError, ValueError, TypeError):
+    except (EnvironmentError, ValueError, TypeError):
         return None
     # The command name (field 2) may hold spaces: split after its ')'.
     fields = stat.rsplit(')', 1)[-1].split()

@@ -18,6 +18,7 @@ layout is in contract.py.
 Kept free of heavy imports: the CLI imports it at command start-up.
 """
 
+import errno
 import os
 import sys
 
@@ -36,7 +37,7 @@ def config_dir(work_dir, stack):
 def workbook_path():
     """This checkout's workbook, else the copy installed with the package.
 
-    Raises FileNotFoundError naming both places.
+    Raises EnvironmentError (ENOENT) naming both places.
     """
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     candidates = (os.path.join(here, 'workbooks', WORKBOOK_FILE),
@@ -45,6 +46,6 @@ def workbook_path():
     for candidate in candidates:
         if os.path.isfile(candidate):
             return candidate
-    raise FileNotFoundError('workbook %s not found in %s: reinstall '
-                            'tripleo-ffu' % (WORKBOOK_FILE,
-                                             ' nor '.join(candidates)))
+    raise EnvironmentError(errno.ENOENT, 'workbook %s not found in %s: '
+                           'reinstall tripleo-ffu' % (
+                               WORKBOOK_FILE, ' nor '.join(candidates)))

@@ -32,6 +32,7 @@ run leaves.
 import json
 import os
 
+from tripleo_ffu import compat
 from tripleo_ffu import files
 from tripleo_ffu import paths
 
@@ -61,7 +62,7 @@ def record_file(work_dir, stack, execution_id):
 def create(work_dir, stack, execution_id):
     """The run's private directory, made the newest; its path."""
     directory = run_dir(work_dir, stack, execution_id)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
+    compat.makedirs(directory, 0o700)
     for path in (runs_dir(work_dir, stack), directory):
         os.chmod(path, 0o700)
     files.point(os.path.join(runs_dir(work_dir, stack), LATEST),
@@ -82,7 +83,7 @@ def read_record(work_dir, stack, execution_id):
     try:
         with open(record_file(work_dir, stack, execution_id)) as f:
             return json.load(f)
-    except (OSError, ValueError):
+    except (EnvironmentError, ValueError):
         return None
 
 

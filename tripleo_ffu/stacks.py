@@ -18,20 +18,33 @@ Heat is down or restarting. No Mistral here: the sandbox imports it too.
 """
 
 import datetime
+import re
 
 from heatclient import exc as heat_exc
 
 MAX_REPORTED_FAILURES = 20
 
 
+_ISO_TIME = re.compile(
+    r'^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6})\d*)?'
+    r'(?:Z|([+-])(\d\d):?(\d\d))?$')
+
+
 def heat_time(text):
     """A naive UTC datetime from Heat's ISO times ('...Z', '.ffffff')."""
     if not text:
         return None
-    moment = datetime.datetime.fromisoformat(str(text).rstrip('Z'))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(datetime.timezone.utc).replace(
-            tzinfo=None)
+    match = _ISO_TIME.match(str(text).strip())
+    if not match:
+        raise ValueError('not an ISO 8601 time: %r' % (text,))
+    parts = match.groups()
+    moment = datetime.datetime(
+        *[int(part) for part in parts[:6]],
+        microsecond=int((parts[6] or '0').ljust(6, '0')))
+    if parts[7]:
+        offset = datetime.timedelta(hours=int(parts[8]),
+                                    minutes=int(parts[9]))
+        moment -= offset if parts[7] == '+' else -offset
     return moment
 
 

@@ -54,9 +54,30 @@ INVENTORY = textwrap.dedent('''\
 ''')
 
 
+# The Queens-era environment (Python 2.7, Ansible 2.9) that the test
+# command creates: tools/setup-queens-env.sh.
+QUEENS_VENV_ENV = 'TRIPLEO_FFU_QUEENS_VENV'
+
+
 class TestCallbackWithRealAnsible(base.BaseTestCase):
 
     def test_events_recap_and_failures(self):
+        self._check_runtime(runner.find_ansible_playbook())
+
+    def test_ansible_2_9_on_python_2_7(self):
+        """A Queens undercloud's runtime loads the callback and reports."""
+        venv = os.environ.get(QUEENS_VENV_ENV)
+        if not venv:
+            if os.environ.get('TRIPLEO_FFU_REQUIRE_SANDBOX'):
+                self.fail('%s is not set' % QUEENS_VENV_ENV)
+            self.skipTest('%s is not set (tools/run-tests.sh sets it)'
+                          % QUEENS_VENV_ENV)
+        ansible_playbook = os.path.join(venv, 'bin', 'ansible-playbook')
+        self.assertTrue(runner.ansible_version(ansible_playbook).startswith(
+            'ansible 2.9.'))
+        self._check_runtime(ansible_playbook)
+
+    def _check_runtime(self, ansible_playbook):
         from tripleo_ffu_sandbox import processes
         work = self.useFixture(fixtures.TempDir()).path
         with open(os.path.join(work, 'play.yaml'), 'w') as f:
@@ -67,8 +88,8 @@ class TestCallbackWithRealAnsible(base.BaseTestCase):
             # A port nobody listens on: node-c is unreachable.
             f.write(INVENTORY % processes.free_port())
         events_file = os.path.join(work, 'events', 'run.jsonl')
-        argv = runner.build_command(runner.find_ansible_playbook(),
-                                    'play.yaml', 'inv.yaml')
+        argv = runner.build_command(ansible_playbook, 'play.yaml',
+                                    'inv.yaml')
         result = runner.run_playbook(work, argv, events_file, 120)
 
         self.assertNotEqual(0, result['rc'])

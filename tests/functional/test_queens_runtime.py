@@ -28,7 +28,6 @@ import yaml
 
 from tests.unit import test_queens_outputs
 from tripleo_ffu.ansible import check
-from tripleo_ffu.ansible import runner
 from tripleo_ffu.config import download
 from tripleo_ffu import contract
 from tripleo_ffu import paths
@@ -47,9 +46,14 @@ RECORDER = """\
 
 
 class QueensConfigTestCase(base.BaseTestCase):
+    # The runtime under test: the product venv's (ansible-core 2.15).
+    bin_dir = BIN
+    version_line = '[core 2.15.'
+    mysql_module = 'community.mysql.mysql_db'
 
     def setUp(self):
         super().setUp()
+        self.ansible_playbook = os.path.join(self.bin_dir, 'ansible-playbook')
         self.work_dir = self.useFixture(fixtures.TempDir()).path
         files, self.report = download.render_config(
             test_queens_outputs.queens_outputs(), 'heat-admin', 'overcloud')
@@ -59,7 +63,8 @@ class QueensConfigTestCase(base.BaseTestCase):
 
     def ansible(self, tool, *args, env=None):
         return subprocess.run(
-            [os.path.join(BIN, tool)] + list(args), cwd=self.config_dir,
+            [os.path.join(self.bin_dir, tool)] + list(args),
+            cwd=self.config_dir,
             capture_output=True, text=True, stdin=subprocess.DEVNULL,
             env=dict(os.environ, ANSIBLE_NOCOLOR='1', **(env or {})),
             timeout=300)
@@ -82,7 +87,8 @@ class TestReleaseWalk(QueensConfigTestCase):
                 'overcloud-controller-0': {}, 'overcloud-novacompute-0': {}},
                 'vars': {'ansible_connection': 'local',
                          'ansible_become': False,
-                         'ansible_python_interpreter': sys.executable}}}, f)
+                         'ansible_python_interpreter':
+                             '{{ ansible_playbook_python }}'}}}, f)
         for seed in ('0', '1', '2', '3', '42'):
             record = os.path.join(self.config_dir, 'walk-%s.txt' % seed)
             result = self.ansible(
@@ -132,13 +138,12 @@ class TestRuntimeLoadsQueens(QueensConfigTestCase):
 
     def test_runtime_is_the_documented_one(self):
         result = self.ansible('ansible-playbook', '--version')
-        self.assertIn('[core 2.15.', result.stdout.splitlines()[0])
-        result = self.ansible('ansible-doc', '-t', 'module', '-l',
-                              'community.mysql')
-        self.assertIn('community.mysql.mysql_db', result.stdout)
+        self.assertIn(self.version_line, result.stdout.splitlines()[0])
+        result = self.ansible('ansible-doc', '-t', 'module', '-l')
+        self.assertIn(self.mysql_module, result.stdout.split())
 
     def test_every_file_checked_only_deploy_steps_role_missing(self):
-        problems = check.check_config(runner.find_ansible_playbook(),
+        problems = check.check_config(self.ansible_playbook,
                                       self.config_dir, self.inventory)
         self.assertEqual(1, len(problems), problems)
         self.assertEqual('deploy_steps_playbook.yaml', problems[0]['file'])
@@ -164,7 +169,7 @@ class TestRuntimeLoadsQueens(QueensConfigTestCase):
                          'mysqldump_all': {'dest': '/tmp/x'}})
         with open(path, 'w') as f:
             yaml.safe_dump(tasks, f)
-        problems = check.check_config(runner.find_ansible_playbook(),
+        problems = check.check_config(self.ansible_playbook,
                                       self.config_dir, self.inventory)
         broken = [p for p in problems if p['file'] ==
                   'Controller/fast_forward_upgrade_tasks.yaml']
@@ -177,3 +182,63 @@ class TestRuntimeLoadsQueens(QueensConfigTestCase):
             yaml.safe_dump(problems, f)
         self.assertEqual(broken, check.blocking_problems(
             self.config_dir, contract.DEFAULT_PLAYBOOK))
+
+
+class TestTaskLevelWarn(QueensConfigTestCase):
+    """A task file that cannot load, which a playbook includes."""
+
+    def test_listed_once(self):
+        relpath = 'Controller/upgrade_tasks.yaml'
+        path = os.path.join(self.config_dir, relpath)
+        with open(path) as f:
+            tasks = yaml.safe_load(f)
+        tasks.insert(0, {'name': 'Check the release file',
+                         'command': 'cat /etc/redhat-release',
+                         'warn': False, 'when': 'step|int == 0'})
+        with open(path, 'w') as f:
+            yaml.safe_dump(tasks, f)
+        problems = check.check_config(self.ansible_playbook,
+                                      self.config_dir, self.inventory)
+        # Neither 2.15 nor 2.9 loads a task-level `warn` (2.15: "conflicting
+        # action statements", 2.9: "unexpected parameter type in action").
+        self.assertEqual(
+            [relpath, 'deploy_steps_playbook.yaml'],
+            sorted(p['file'] for p in problems), problems)
+        self.assertEqual('Check the release file', [
+            p for p in problems if p['file'] == relpath][0]['task'])
+
+
+class OnAnsible29(object):
+    """The same tests under a Queens undercloud's Ansible 2.9 on 2.7.
+
+    From the venv tools/setup-queens-env.sh makes.
+    """
+
+    version_line = 'ansible-playbook 2.9.'
+    mysql_module = 'mysql_db'
+
+    def setUp(self):
+        venv = os.environ.get('TRIPLEO_FFU_QUEENS_VENV')
+        if not venv:
+            if os.environ.get('TRIPLEO_FFU_REQUIRE_SANDBOX'):
+                self.fail('TRIPLEO_FFU_QUEENS_VENV is not set')
+            self.skipTest('TRIPLEO_FFU_QUEENS_VENV is not set '
+                          '(tools/run-tests.sh sets it)')
+        self.bin_dir = os.path.join(venv, 'bin')
+        super().setUp()
+
+
+class TestReleaseWalkAnsible29(OnAnsible29, TestReleaseWalk):
+    pass
+
+
+class TestInventoryInAnsible29(OnAnsible29, TestInventoryInAnsible):
+    pass
+
+
+class TestRuntimeLoadsQueensAnsible29(OnAnsible29, TestRuntimeLoadsQueens):
+    pass
+
+
+class TestTaskLevelWarnAnsible29(OnAnsible29, TestTaskLevelWarn):
+    pass

@@ -14,18 +14,53 @@
 
 import argparse
 import io
-import types
+import os
 
 from oslotest import base
+
+try:
+    from unittest import mock
+except ImportError:  # Python 2.7: the backport
+    import mock  # noqa: F401,H216
+
+from tripleo_ffu import compat
+
+# An object with the attributes it is given (both Pythons).
+Namespace = argparse.Namespace
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def setup_cfg_entry_points(group):
+    """[(name, target)] of `group` in this checkout's setup.cfg."""
+    try:
+        import configparser
+    except ImportError:  # Python 2.7
+        import ConfigParser as configparser
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(ROOT, 'setup.cfg'))
+    return [tuple(part.strip() for part in line.split('=', 1)) for line in
+            cfg.get('entry_points', group).strip().splitlines()]
 
 
 class ParserError(Exception):
     pass
 
 
-class FakeTTY(io.StringIO):
+class TextIO(io.StringIO):
+    """StringIO that also takes Python 2's byte strings, as a console."""
+
+    def write(self, text):
+        if not isinstance(text, compat.text_type):
+            text = text.decode('utf-8')
+        return super(TextIO, self).write(text)
+
+
+class FakeTTY(TextIO):
     def __init__(self, text='', tty=True):
-        super().__init__(text)
+        super(FakeTTY, self).__init__(compat.text_type(text))
         self._tty = tty
 
     def isatty(self):
@@ -33,11 +68,11 @@ class FakeTTY(io.StringIO):
 
 
 def fake_app(mistral=None, stdin_text='', tty=True, verbose_level=1):
-    app = types.SimpleNamespace()
-    app.stdout = io.StringIO()
+    app = Namespace()
+    app.stdout = TextIO()
     app.stdin = FakeTTY(stdin_text, tty)
-    app.options = types.SimpleNamespace(verbose_level=verbose_level)
-    app.client_manager = types.SimpleNamespace(workflow_engine=mistral)
+    app.options = Namespace(verbose_level=verbose_level)
+    app.client_manager = Namespace(workflow_engine=mistral)
     return app
 
 
@@ -58,7 +93,7 @@ class TestCase(base.BaseTestCase):
 
     def check_parser(self, cmd, args):
         parser = cmd.get_parser('openstack')
-        stderr = io.StringIO()
+        stderr = TextIO()
         self.useFixture(_patch_stderr(stderr))
         try:
             return parser.parse_args(args)

@@ -11,9 +11,8 @@
 # under the License.
 
 import os
+import re
 import subprocess
-import types
-from unittest import mock
 
 import fixtures
 from heatclient import exc as heat_exc
@@ -27,6 +26,7 @@ from tripleo_ffu.actions import config as config_action
 from tripleo_ffu.actions import lock as lock_action
 from tripleo_ffu.actions import notify
 from tripleo_ffu.actions import stack as stack_action
+from tripleo_ffu.ansible import runner
 from tripleo_ffu import locks
 from tripleo_ffu import contract
 from tripleo_ffu import paths
@@ -36,25 +36,25 @@ from tripleo_ffu import stacks
 
 def context(token=None, catalog=None, execution_id='exec-1',
             workflow_name='tripleo.ffwd_upgrade.v1.run'):
-    return types.SimpleNamespace(
-        security=types.SimpleNamespace(auth_token=token,
-                                       service_catalog=catalog,
-                                       region_name=None),
-        execution=types.SimpleNamespace(workflow_execution_id=execution_id,
-                                        workflow_name=workflow_name))
+    return base.Namespace(
+        security=base.Namespace(auth_token=token,
+                                service_catalog=catalog,
+                                region_name=None),
+        execution=base.Namespace(workflow_execution_id=execution_id,
+                                 workflow_name=workflow_name))
 
 
 def fake_stack(status='CREATE_COMPLETE', updated=None, reason='',
                outputs=None):
-    return types.SimpleNamespace(id='sid', stack_status=status,
-                                 updated_time=updated,
-                                 stack_status_reason=reason,
-                                 outputs=outputs or [])
+    return base.Namespace(id='sid', stack_status=status,
+                          updated_time=updated,
+                          stack_status_reason=reason,
+                          outputs=outputs or [])
 
 
 class HeatFixture(fixtures.Fixture):
     def _setUp(self):
-        self.heat = mock.Mock()
+        self.heat = base.mock.Mock()
         self.heat.resources.list.return_value = []
         self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.actions.clients.heat_client',
@@ -115,7 +115,7 @@ class TestClients(base.TestCase):
 class TestUpdateStack(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestUpdateStack, self).setUp()
         self.heat = self.useFixture(HeatFixture()).heat
 
     def test_patch_update(self):
@@ -176,7 +176,7 @@ class TestStuckStack(base.TestCase):
         heat = self.useFixture(HeatFixture()).heat
         heat.stacks.get.return_value = fake_stack(
             'UPDATE_IN_PROGRESS', '2026-11-28T09:23:06Z')
-        heat.services.list.return_value = [types.SimpleNamespace(
+        heat.services.list.return_value = [base.Namespace(
             created_at='2026-11-28T09:30:00', status='up')]
         heat.events.list.return_value = []
         result = stack_action.UpdateStackAction('oc').run(context())
@@ -204,7 +204,7 @@ class TestStuckStack(base.TestCase):
 class TestWaitStack(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestWaitStack, self).setUp()
         self.heat = self.useFixture(HeatFixture()).heat
         self.clock = base.FakeClock()
 
@@ -227,13 +227,13 @@ class TestWaitStack(base.TestCase):
         self.heat.stacks.get.return_value = fake_stack(
             'UPDATE_FAILED', 't1', 'Resource UPDATE failed: x')
         self.heat.resources.list.return_value = [
-            types.SimpleNamespace(resource_name='ok', resource_type='T',
-                                  resource_status='UPDATE_COMPLETE',
-                                  resource_status_reason=''),
-            types.SimpleNamespace(resource_name='0', resource_type='Svc',
-                                  parent_resource='ControllerServiceChain',
-                                  resource_status='UPDATE_FAILED',
-                                  resource_status_reason='yaql error')]
+            base.Namespace(resource_name='ok', resource_type='T',
+                           resource_status='UPDATE_COMPLETE',
+                           resource_status_reason=''),
+            base.Namespace(resource_name='0', resource_type='Svc',
+                           parent_resource='ControllerServiceChain',
+                           resource_status='UPDATE_FAILED',
+                           resource_status_reason='yaql error')]
         result = self._run().error
         self.assertEqual('FAILED', result['status'])
         self.assertIn('ControllerServiceChain.0 (Svc): yaql error',
@@ -273,12 +273,12 @@ class TestWaitStack(base.TestCase):
         # Only an engine started after the update is up, and nothing
         # happened to the stack since.
         self.heat.services.list.return_value = [
-            types.SimpleNamespace(created_at='2026-11-28T09:22:19.3',
-                                  status='down', binary='heat-engine'),
-            types.SimpleNamespace(created_at='2026-11-28T09:23:24.4',
-                                  status='up', binary='heat-engine')]
+            base.Namespace(created_at='2026-11-28T09:22:19.3',
+                           status='down', binary='heat-engine'),
+            base.Namespace(created_at='2026-11-28T09:23:24.4',
+                           status='up', binary='heat-engine')]
         self.heat.events.list.return_value = [
-            types.SimpleNamespace(event_time='2026-11-28T09:23:06Z')]
+            base.Namespace(event_time='2026-11-28T09:23:06Z')]
         result = self._run(timeout=10).error
         self.assertEqual('FAILED', result['status'])
         self.assertEqual(
@@ -309,7 +309,7 @@ class TestWaitStack(base.TestCase):
 class TestDownloadConfig(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestDownloadConfig, self).setUp()
         self.heat = self.useFixture(HeatFixture()).heat
         self.work_dir = self.useFixture(fixtures.TempDir()).path
 
@@ -326,13 +326,21 @@ class TestDownloadConfig(base.TestCase):
                       result['message'])
         self.heat.stacks.get.assert_called_once_with('overcloud',
                                                      resolve_outputs=True)
+        # Which Ansible checked the config: this Python's own.
+        runtime = '%s (%s)' % (
+            runner.ansible_version(runner.find_ansible_playbook()),
+            runner.find_ansible_playbook())
+        self.assertEqual(runtime, result['ansible'])
+        self.assertIn('checked with %s.' % runtime, result['message'])
+        self.assertTrue(re.match(r'ansible(-core)? \d+\.\d+\.\d+ \(/',
+                                 runtime), runtime)
 
     def test_software_deployments_for_the_deploy_steps(self):
         self.heat.stacks.get.return_value = fake_stack(
             outputs=base.queens_outputs())
 
         def value_resource(name, server, deployment, when, parent=None):
-            return types.SimpleNamespace(
+            return base.Namespace(
                 attributes={'value': {'name': name, 'server': server,
                                       'deployment': deployment}},
                 parent_resource=parent or name, creation_time=when,
@@ -352,12 +360,12 @@ class TestDownloadConfig(base.TestCase):
             value_resource('ComputeDeployment', 'id-n0', 'sd-hiera2',
                            '2026-01-01T00:00:05Z'),
         ]
-        self.heat.resources.get.return_value = types.SimpleNamespace(
+        self.heat.resources.get.return_value = base.Namespace(
             physical_resource_id='sd-net')
         config_of = {'sd-hiera': 'cfg-hiera', 'sd-hiera2': 'cfg-hiera',
                      'sd-net': 'cfg-script', 'sd-post': 'cfg-script'}
         self.heat.software_deployments.get.side_effect = (
-            lambda sd: types.SimpleNamespace(config_id=config_of[sd]))
+            lambda sd: base.Namespace(config_id=config_of[sd]))
         configs = {
             'cfg-hiera': {'id': 'cfg-hiera', 'name': 'deployment_resource',
                           'group': 'hiera',
@@ -369,7 +377,7 @@ class TestDownloadConfig(base.TestCase):
                            'group': 'script', 'config': '#!/bin/sh\nexit 0',
                            'inputs': [], 'outputs': [], 'options': {}}}
         self.heat.software_configs.get.side_effect = (
-            lambda cid: mock.Mock(to_dict=lambda: configs[cid]))
+            lambda cid: base.mock.Mock(to_dict=lambda: configs[cid]))
 
         result = config_action.DownloadConfigAction(
             'overcloud', self.work_dir).run(context())
@@ -417,14 +425,14 @@ class TestDownloadConfig(base.TestCase):
     def test_deployment_without_a_name_is_named_by_its_resource(self):
         self.heat.stacks.get.return_value = fake_stack(
             outputs=base.queens_outputs())
-        self.heat.resources.list.return_value = [types.SimpleNamespace(
+        self.heat.resources.list.return_value = [base.Namespace(
             attributes={'value': {'name': '', 'server': 'id-c1',
                                   'deployment': 'sd'}},
             parent_resource='0', creation_time='t',
             physical_resource_id='oc-Group-0-TripleODeployment-y')]
         self.heat.software_deployments.get.return_value = (
-            types.SimpleNamespace(config_id='c'))
-        self.heat.software_configs.get.return_value = mock.Mock(
+            base.Namespace(config_id='c'))
+        self.heat.software_configs.get.return_value = base.mock.Mock(
             to_dict=lambda: {'id': 'c', 'group': 'script', 'config': ''})
         result = config_action.DownloadConfigAction(
             'overcloud', self.work_dir).run(context())
@@ -449,7 +457,7 @@ class TestDownloadConfig(base.TestCase):
 class TestAnsibleAction(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestAnsibleAction, self).setUp()
         self.work_dir = self.useFixture(fixtures.TempDir()).path
         self.config_dir = os.path.join(self.work_dir, 'oc')
 
@@ -507,7 +515,7 @@ class TestAnsibleAction(base.TestCase):
                        'error_line': None, 'last_task': None}
         start = self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.ansible.runner.start_playbook',
-            return_value={'proc': mock.Mock(pid=os.getpid())})).mock
+            return_value={'proc': base.mock.Mock(pid=os.getpid())})).mock
         wait = self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.ansible.runner.wait_playbook',
             return_value=dict(base_result, **result))).mock
@@ -625,10 +633,10 @@ class TestNotify(base.TestCase):
 class TestStepLock(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestStepLock, self).setUp()
         self.work_dir = self.useFixture(fixtures.TempDir()).path
         self.states = {}
-        mistral = mock.Mock()
+        mistral = base.mock.Mock()
         mistral.executions.get.side_effect = self._get
         self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.actions.clients.mistral_client',
@@ -637,7 +645,7 @@ class TestStepLock(base.TestCase):
     def _get(self, execution_id):
         if execution_id not in self.states:
             raise Exception('Execution not found [id=%s]' % execution_id)
-        return types.SimpleNamespace(state=self.states[execution_id])
+        return base.Namespace(state=self.states[execution_id])
 
     def _lock(self, execution_id, step='run', work_dir=None):
         return lock_action.StepLockAction(
@@ -719,20 +727,15 @@ class TestEveryActionFailsOneWay(base.TestCase):
     """Whatever breaks inside an action, Mistral gets an error result."""
 
     def test_every_registered_action_turns_exceptions_into_a_result(self):
-        import configparser
         import importlib
 
-        cfg = configparser.ConfigParser()
-        cfg.read(os.path.join(os.path.dirname(contract.__file__), '..',
-                              'setup.cfg'))
-        entries = [line.split('=', 1) for line in cfg.get(
-            'entry_points', 'mistral.actions').strip().splitlines()]
+        entries = base.setup_cfg_entry_points('mistral.actions')
         self.assertEqual(8, len(entries))
         for name, target in entries:
-            module, cls = target.strip().split(':')
+            module, cls = target.split(':')
             run = getattr(importlib.import_module(module), cls).run
             self.assertTrue(hasattr(run, 'describe_failure'),
-                            '%s: run() is not wrapped' % name.strip())
+                            '%s: run() is not wrapped' % name)
 
     def test_the_sentence_names_the_action_and_the_cause(self):
         self.useFixture(HeatFixture()).heat.stacks.get.side_effect = (

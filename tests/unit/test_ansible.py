@@ -15,7 +15,6 @@ import os
 import stat
 import sys
 import textwrap
-import types
 
 import fixtures
 
@@ -23,6 +22,7 @@ from tests.unit import base
 from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import events
 from tripleo_ffu.ansible import runner
+from tripleo_ffu import contract
 
 
 def event(kind, **data):
@@ -132,7 +132,7 @@ FAKE_PLAYBOOK = textwrap.dedent('''\
 class TestRunner(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestRunner, self).setUp()
         self.dir = self.useFixture(fixtures.TempDir()).path
         self.playbook = os.path.join(self.dir, 'ansible-playbook')
         with open(self.playbook, 'w') as f:
@@ -208,8 +208,21 @@ class TestRunner(base.TestCase):
         self.assertNotEqual(0, result['rc'])
 
     def test_find_ansible_playbook_beside_python(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            contract.ANSIBLE_PLAYBOOK_ENV))
         found = runner.find_ansible_playbook()
         self.assertTrue(found.endswith('ansible-playbook'))
+
+    def test_the_ansible_playbook_given_is_used_or_refused(self):
+        env = contract.ANSIBLE_PLAYBOOK_ENV
+        self.useFixture(fixtures.EnvironmentVariable(env, '/bin/true'))
+        self.assertEqual('/bin/true', runner.find_ansible_playbook())
+        self.useFixture(fixtures.EnvironmentVariable(env, 'true'))
+        self.assertTrue(runner.find_ansible_playbook().endswith('/true'))
+        self.useFixture(fixtures.EnvironmentVariable(env, '/nowhere/ap'))
+        e = self.assertRaises(runner.PlaybookError,
+                              runner.find_ansible_playbook)
+        self.assertEqual('%s=/nowhere/ap: no such executable' % env, str(e))
 
 
 class TestCallbackMessage(base.TestCase):
@@ -218,7 +231,7 @@ class TestCallbackMessage(base.TestCase):
         from tripleo_ffu.ansible.callback_plugins import tripleo_ffu_events
 
         def node(parent=None, **node_vars):
-            return types.SimpleNamespace(vars=node_vars, _parent=parent)
+            return base.Namespace(vars=node_vars, _parent=parent)
         outer = node(release='ocata', other='x')
         include = node(node(outer), step=4, release='pike')
         task = node(node(include))
@@ -248,7 +261,7 @@ class TestCallbackMessage(base.TestCase):
 class TestCheckReport(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestCheckReport, self).setUp()
         self.config_dir = self.useFixture(fixtures.TempDir()).path
         os.makedirs(os.path.join(self.config_dir, 'Controller'))
         self.tasks = os.path.join(self.config_dir, 'Controller',

@@ -12,7 +12,6 @@
 
 import json
 import os
-import types
 
 import fixtures
 from osc_lib import exceptions
@@ -20,6 +19,7 @@ from osc_lib import exceptions
 from tests.unit import base
 from tests.unit.test_follow import FakeMistral
 from tests.unit.test_follow import task
+from tripleo_ffu import compat
 from tripleo_ffu.v1 import environment
 from tripleo_ffu.v1 import ffwd_upgrade
 
@@ -32,7 +32,7 @@ SUCCESS = [('SUCCESS', [task('a', 'update_stack', 'SUCCESS')],
 class CommandTestCase(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(CommandTestCase, self).setUp()
         self.useFixture(fixtures.EnvironmentVariable('OVERCLOUD_STACK_NAME',
                                                      None))
         self.useFixture(fixtures.EnvironmentVariable('TRIPLEO_FFU_WORK_DIR',
@@ -46,7 +46,7 @@ class CommandTestCase(base.TestCase):
 
     def write(self, name, text):
         path = os.path.join(self.tmp, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        compat.makedirs(os.path.dirname(path))
         with open(path, 'w') as f:
             f.write(text)
         return path
@@ -301,7 +301,7 @@ class TestTakeAction(CommandTestCase):
 class TestStatus(CommandTestCase):
 
     def _execution(self, eid, step, state, stack='overcloud'):
-        return types.SimpleNamespace(
+        return base.Namespace(
             id=eid, workflow_name='tripleo.ffwd_upgrade.v1.' + step,
             state=state, created_at='c', updated_at='u', state_info='boom',
             input=json.dumps({'stack': stack, 'environment': {
@@ -340,9 +340,9 @@ class TestImports(base.TestCase):
         # mistral-lib) and for a quick start-up: actions load on demand.
         import subprocess
         import sys
-        out = subprocess.run(
+        out = subprocess.check_output(
             [sys.executable, '-c', 'import sys, tripleo_ffu.v1.ffwd_upgrade; '
              'print(sorted(m for m in sys.modules if m.startswith('
              '("mistral_lib", "tripleo_ffu.actions"))))'],
-            capture_output=True, text=True, check=True).stdout
+            universal_newlines=True)
         self.assertEqual('[]', out.strip())

@@ -89,7 +89,7 @@ class TestTaskHygiene(base.TestCase):
 class TestInventory(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestInventory, self).setUp()
         self.outputs = download.outputs_by_key(base.queens_outputs())
 
     def test_groups_hosts_and_bootstrap_per_role_map(self):
@@ -174,7 +174,7 @@ class TestInventory(base.TestCase):
 class TestRenderConfig(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestRenderConfig, self).setUp()
         self.outputs = download.outputs_by_key(base.queens_outputs())
 
     def test_files_written_for_every_role_key_and_role_config(self):
@@ -262,7 +262,7 @@ class TestRenderConfig(base.TestCase):
 class TestWriteConfig(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestWriteConfig, self).setUp()
         self.work_dir = self.useFixture(
             __import__('fixtures').TempDir()).path
 

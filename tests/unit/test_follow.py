@@ -13,7 +13,6 @@
 import json
 import os
 import subprocess
-import types
 
 import fixtures
 
@@ -26,8 +25,8 @@ from tripleo_ffu.workflows import registration
 
 
 def task(tid, name, state, created='2026-01-01 00:00:00', info=None):
-    return types.SimpleNamespace(id=tid, name=name, state=state,
-                                 created_at=created, state_info=info)
+    return base.Namespace(id=tid, name=name, state=state,
+                          created_at=created, state_info=info)
 
 
 class FakeMistral(object):
@@ -37,21 +36,21 @@ class FakeMistral(object):
         self.polls = list(polls)
         self.index = -1
         self.on_poll = on_poll
-        self.executions = types.SimpleNamespace(
+        self.executions = base.Namespace(
             _get=self._get_fields, create=self._create, list=self._list,
-            http_client=types.SimpleNamespace(base_url='http://m:8989/v2'))
+            http_client=base.Namespace(base_url='http://m:8989/v2'))
         # Task results ({status...} of the actions), by task id.
         self.results = {}
-        self.tasks = types.SimpleNamespace(
-            list=self._tasks, get=lambda task_id: types.SimpleNamespace(
+        self.tasks = base.Namespace(
+            list=self._tasks, get=lambda task_id: base.Namespace(
                 result=json.dumps(self.results.get(task_id, {}))))
         self.created = []
         # Mistral has this package's workbook and actions.
         self.workbook = registration.workbook_definition()
-        self.workbooks = types.SimpleNamespace(
-            get=lambda name: types.SimpleNamespace(definition=self.workbook),
+        self.workbooks = base.Namespace(
+            get=lambda name: base.Namespace(definition=self.workbook),
             create=self._set_workbook, update=self._set_workbook)
-        self.actions = types.SimpleNamespace(get=lambda name: name)
+        self.actions = base.Namespace(get=lambda name: name)
         self.registered = []
 
     def _set_workbook(self, definition):
@@ -69,9 +68,9 @@ class FakeMistral(object):
         if self.on_poll:
             self.on_poll(self.index)
         state, _, output, info = self.polls[self.index]
-        return types.SimpleNamespace(id=execution_id, state=state,
-                                     output=json.dumps(output),
-                                     state_info=info)
+        return base.Namespace(id=execution_id, state=state,
+                              output=json.dumps(output),
+                              state_info=info)
 
     def _tasks(self, workflow_execution_id, sort_keys='', sort_dirs=''):
         # Mistral sorts by its sub-second creation time; the scripts list
@@ -81,7 +80,7 @@ class FakeMistral(object):
 
     def _create(self, name, workflow_input, description):
         self.created.append((name, workflow_input))
-        return types.SimpleNamespace(id='e1')
+        return base.Namespace(id='e1')
 
     def _list(self, **kwargs):
         return []
@@ -90,7 +89,7 @@ class FakeMistral(object):
 class TestFollower(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestFollower, self).setUp()
         self.lines = []
         self.clock = base.FakeClock()
 
@@ -230,7 +229,7 @@ class TestFollower(base.TestCase):
 class TestProgressLines(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestProgressLines, self).setUp()
         self.lines = []
         self.clock = base.FakeClock()
 
@@ -268,7 +267,7 @@ class TestProgressLines(base.TestCase):
                   {}, None)]
         mistral = FakeMistral(polls)
         get = mistral.executions._get
-        mistral.executions._get = lambda url: types.SimpleNamespace(
+        mistral.executions._get = lambda url: base.Namespace(
             **dict(vars(get(url)),
                    workflow_name=contract.workflow_name('prepare')))
         self._follow(mistral)
@@ -303,7 +302,7 @@ class TestExecutorRecords(base.TestCase):
     """What the follower learns from the lock task and the lock files."""
 
     def setUp(self):
-        super().setUp()
+        super(TestExecutorRecords, self).setUp()
         self.lines = []
         self.clock = base.FakeClock()
         self.work_dir = self.useFixture(fixtures.TempDir()).path
@@ -313,7 +312,7 @@ class TestExecutorRecords(base.TestCase):
 
     def _mistral(self, polls, lock_result):
         mistral = FakeMistral(polls)
-        mistral.tasks.get = lambda task_id: types.SimpleNamespace(
+        mistral.tasks.get = lambda task_id: base.Namespace(
             result=json.dumps(lock_result))
         return mistral
 
@@ -383,10 +382,10 @@ class TestRemoteProgress(base.TestCase):
         def create(name, input, run_sync, save_result):
             calls.append((name, input, run_sync, save_result))
             events = served.pop(0) if served else []
-            return types.SimpleNamespace(output=json.dumps({'result': {
+            return base.Namespace(output=json.dumps({'result': {
                 'events': events, 'offset': input['offset'] + 10}}))
         mistral = FakeMistral([])
-        mistral.action_executions = types.SimpleNamespace(create=create)
+        mistral.action_executions = base.Namespace(create=create)
         source = follow.events_source(mistral, 'oc', 'e1',
                                       '/nowhere/this/host/can/read')
         self.assertFalse(source.local)
@@ -461,7 +460,7 @@ class TestListing(base.TestCase):
 
     def test_list_filters_on_the_server_then_by_stack_page_by_page(self):
         def ex(eid, stack):
-            return types.SimpleNamespace(
+            return base.Namespace(
                 id=eid, workflow_name='tripleo.ffwd_upgrade.v1.run',
                 input=json.dumps({'stack': stack}))
         # Newest first: another stack's executions fill the first page.
@@ -484,7 +483,7 @@ class TestListing(base.TestCase):
              ('8', asked[0][1]), ('6', asked[0][1])], asked)
 
     def test_current_task_of_a_failed_execution(self):
-        failed = types.SimpleNamespace(
+        failed = base.Namespace(
             id='e', state='ERROR',
             workflow_name=contract.workflow_name('prepare'))
         tasks = [task('l', 'lock_stack', 'SUCCESS'),
@@ -496,16 +495,16 @@ class TestListing(base.TestCase):
 
     def test_parse_output_tolerates_garbage(self):
         self.assertEqual({}, follow.parse_output(
-            types.SimpleNamespace(output='not json')))
+            base.Namespace(output='not json')))
         self.assertEqual({'a': 1}, follow.parse_output(
-            types.SimpleNamespace(output={'a': 1})))
+            base.Namespace(output={'a': 1})))
 
 
 class TestRegistration(base.TestCase):
     """The workbook an undercloud upgrade deleted comes back by itself."""
 
     def setUp(self):
-        super().setUp()
+        super(TestRegistration, self).setUp()
         self.mistral = FakeMistral([])
 
     def test_current_workbook_left_alone(self):

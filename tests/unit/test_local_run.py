@@ -16,6 +16,7 @@ import os
 import fixtures
 
 from tests.unit import base
+from tripleo_ffu import compat
 from tripleo_ffu import locks
 from tripleo_ffu import runs
 from tripleo_ffu.v1 import local_run
@@ -24,7 +25,7 @@ from tripleo_ffu.v1 import local_run
 class TestRunHere(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestRunHere, self).setUp()
         self.work_dir = self.useFixture(fixtures.TempDir()).path
         self.lines = []
         self.seen = {}
@@ -41,7 +42,7 @@ class TestRunHere(base.TestCase):
                          limit=action.limit_hosts, holder=locks.read(
                              locks.step_lock_path(self.work_dir, 'oc')))
         path = runs.events_file(self.work_dir, 'oc', execution_id)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        compat.makedirs(os.path.dirname(path))
         with open(path, 'w') as f:
             f.write(json.dumps({'event': 'runner_on_ok', 'event_data': {
                 'host': 'c0', 'task': 'Upgrade', 'changed': True,

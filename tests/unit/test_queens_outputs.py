@@ -94,7 +94,7 @@ def queens_outputs():
 class TestQueensConfigDownload(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestQueensConfigDownload, self).setUp()
         self.outputs = queens_outputs()
         self.files, self.report = download.render_config(
             self.outputs, 'heat-admin', 'overcloud')
@@ -219,7 +219,7 @@ class TestQueensInventory(base.TestCase):
     """Upstream Queens' tripleo-ansible-inventory shape, same outputs."""
 
     def setUp(self):
-        super().setUp()
+        super(TestQueensInventory, self).setUp()
         self.outputs = queens_outputs()
         self.inv = inventory.build_inventory(self.outputs, 'heat-admin',
                                              'overcloud')

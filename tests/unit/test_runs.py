@@ -25,7 +25,7 @@ from tripleo_ffu.v1 import ffwd_upgrade
 class TestRunDirectories(base.TestCase):
 
     def setUp(self):
-        super().setUp()
+        super(TestRunDirectories, self).setUp()
         self.work_dir = self.useFixture(fixtures.TempDir()).path
 
     def _run(self, execution_id, started_at, **record):

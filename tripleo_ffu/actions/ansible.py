@@ -40,7 +40,7 @@ class AnsiblePlaybookAction(actions.Action):
                  node_user=None, tags=None, skip_tags=None,
                  limit_hosts=None, verbosity=0, extra_vars=None,
                  timeout=contract.DEFAULT_TIMEOUT_MIN):
-        super().__init__()
+        super(AnsiblePlaybookAction, self).__init__()
         self.stack = stack
         self.work_dir = work_dir
         self.playbook = playbook

@@ -21,6 +21,7 @@ TRIPLEO_FFU_<SERVICE>_URL environment variable. Tokens are never logged.
 import json
 import os
 
+from tripleo_ffu import compat
 from tripleo_ffu import contract
 
 NOAUTH_TOKEN = 'tripleo-ffu-noauth'
@@ -33,7 +34,7 @@ class ClientError(Exception):
 def endpoint_from_catalog(catalog, service_type, interface='internal',
                           region=None):
     """The URL of `service_type` in a Keystone v3 (or v2) catalog."""
-    if isinstance(catalog, str):
+    if isinstance(catalog, compat.string_types):
         catalog = json.loads(catalog)
     if isinstance(catalog, dict):
         catalog = catalog.get('catalog') or catalog.get('serviceCatalog')

@@ -36,7 +36,7 @@ class DownloadConfigAction(actions.Action):
 
     def __init__(self, stack, work_dir=None,
                  node_user=contract.DEFAULT_SSH_USER, heat_url=None):
-        super().__init__()
+        super(DownloadConfigAction, self).__init__()
         self.stack = stack
         self.work_dir = work_dir
         self.node_user = node_user
@@ -62,8 +62,9 @@ class DownloadConfigAction(actions.Action):
             config_dir, previous = download.write_config(
                 rendered, contract.resolve_work_dir(self.work_dir),
                 self.stack)
+            ansible_playbook = runner.find_ansible_playbook()
             problems = check.check_config(
-                runner.find_ansible_playbook(), config_dir,
+                ansible_playbook, config_dir,
                 os.path.join(config_dir, paths.INVENTORY_FILE))
             with files.open_private(
                     os.path.join(config_dir, paths.CHECK_REPORT)) as f:
@@ -72,14 +73,18 @@ class DownloadConfigAction(actions.Action):
             return actions.Result(
                 error='Config download for stack %s failed: %s'
                       % (self.stack, e))
+        runtime = '%s (%s)' % (
+            runner.ansible_version(ansible_playbook) or
+            'ansible, version unknown', ansible_playbook)
         return self._result(config_dir, previous, report, problems,
-                            len(rendered))
+                            len(rendered), runtime)
 
-    def _result(self, config_dir, previous, report, problems, file_count):
+    def _result(self, config_dir, previous, report, problems, file_count,
+                runtime):
         fixed = report['fixed_step_order']
         converted = report['converted']
-        message = 'Config of stack %s downloaded to %s.' % (self.stack,
-                                                            config_dir)
+        message = ('Config of stack %s downloaded to %s and checked with %s.'
+                   % (self.stack, config_dir, runtime))
         if report['deployments']:
             message += (' Wrote %d software deployment(s) for the deploy '
                         'steps.' % report['deployments'])
@@ -111,5 +116,6 @@ class DownloadConfigAction(actions.Action):
                     report['no_step_condition'][:MAX_REPORTED_TASKS]),
                 'converted': converted,
                 'ansible_check': problems[:MAX_REPORTED_TASKS],
+                'ansible': runtime,
                 'deployments': report['deployments'],
                 'file_count': file_count}

@@ -76,7 +76,7 @@ class StepLockAction(actions.Action):
     """
 
     def __init__(self, stack, step, work_dir=None, mistral_url=None):
-        super().__init__()
+        super(StepLockAction, self).__init__()
         self.stack = stack
         self.step = step
         self.work_dir = work_dir
@@ -158,7 +158,7 @@ class StepUnlockAction(actions.Action):
     """Give the stack's step lock back, if this execution holds it."""
 
     def __init__(self, stack, work_dir=None):
-        super().__init__()
+        super(StepUnlockAction, self).__init__()
         self.stack = stack
         self.work_dir = work_dir
 

@@ -37,7 +37,7 @@ class NotifyAction(actions.Action):
     def __init__(self, status, message, type=None,
                  queue_name=contract.DEFAULT_QUEUE, payload=None,
                  zaqar_url=None):
-        super().__init__()
+        super(NotifyAction, self).__init__()
         self.type = type
         self.status = status
         self.message = message

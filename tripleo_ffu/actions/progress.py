@@ -34,7 +34,7 @@ class RunEventsAction(actions.Action):
     """{events, offset} of run `execution_id` after byte `offset`."""
 
     def __init__(self, stack, execution_id, offset=0, work_dir=None):
-        super().__init__()
+        super(RunEventsAction, self).__init__()
         self.stack = stack
         self.execution_id = execution_id
         self.offset = offset

@@ -19,6 +19,7 @@ from mistral_lib import actions
 
 from tripleo_ffu.actions import clients
 from tripleo_ffu.actions import failures
+from tripleo_ffu import compat
 from tripleo_ffu import contract
 from tripleo_ffu import stacks
 
@@ -51,7 +52,7 @@ class UpdateStackAction(actions.Action):
 
     def __init__(self, stack, environment=None, files=None, parameters=None,
                  timeout=contract.DEFAULT_TIMEOUT_MIN, heat_url=None):
-        super().__init__()
+        super(UpdateStackAction, self).__init__()
         self.stack = stack
         self.environment = environment or {}
         self.files = files or {}
@@ -106,7 +107,7 @@ class WaitStackAction(actions.Action):
 
     def __init__(self, stack, timeout=contract.DEFAULT_TIMEOUT_MIN, since=None,
                  poll_interval=2, heat_url=None):
-        super().__init__()
+        super(WaitStackAction, self).__init__()
         self.stack = stack
         self.timeout = timeout
         self.since = since
@@ -120,7 +121,7 @@ class WaitStackAction(actions.Action):
     @failures.reports_failure(
         lambda self, cause: 'Waiting for stack %s failed: %s'
         % (self.stack, cause))
-    def run(self, context, clock=time.monotonic, sleep=time.sleep):
+    def run(self, context, clock=compat.monotonic, sleep=time.sleep):
         return self._wait(context, clock, sleep)
 
     def _get(self, heat, clock, deadline, sleep):

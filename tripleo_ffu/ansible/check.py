@@ -24,11 +24,11 @@ is checked again, so one run lists every broken file.
 import glob
 import os
 import re
-import subprocess
 import tempfile
 
 import yaml
 
+from tripleo_ffu import compat
 from tripleo_ffu import paths
 
 CHECK_TIMEOUT = 300
@@ -89,7 +89,7 @@ def _task_at(path, line):
     try:
         with open(path) as f:
             lines = f.read().splitlines()
-    except OSError:
+    except EnvironmentError:
         return None
     index = min(int(line), len(lines)) - 1
     limit = _indent(lines[index]) + 1 if index >= 0 else 0
@@ -126,36 +126,64 @@ def _syntax_check(ansible_playbook, config_dir, inventory, plays, env):
     try:
         with os.fdopen(fd, 'w') as f:
             yaml.safe_dump(plays, f, default_flow_style=False)
-        result = subprocess.run(
+        rc, output = compat.run(
             [ansible_playbook, '--syntax-check', '-i', inventory, path],
-            cwd=config_dir, capture_output=True, text=True,
-            stdin=subprocess.DEVNULL, env=env, timeout=CHECK_TIMEOUT)
+            CHECK_TIMEOUT, cwd=config_dir, env=env)
     finally:
         os.unlink(path)
-    return result.returncode, result.stdout + result.stderr
+    if rc is None:
+        return 1, 'ERROR! the syntax check took more than %d s' % (
+            CHECK_TIMEOUT)
+    return rc, output
 
 
 def check_config(ansible_playbook, config_dir, inventory, env=None):
-    """[{file, line, task, error}] of what the runtime cannot load."""
+    """[{file, line, task, error}] of what the runtime cannot load.
+
+    Each file is listed once, even when a playbook includes a task file
+    listed already (Ansible names the task file again, not the playbook).
+    """
     env = dict(env or os.environ, ANSIBLE_DEPRECATION_WARNINGS='False',
                ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='False')
+
+    def syntax_check(playbooks, task_files):
+        return _syntax_check(ansible_playbook, config_dir, inventory,
+                             wrapper(playbooks, task_files), env)
     playbooks, task_files = config_files(config_dir)
     problems = []
+    if _set_aside(syntax_check, config_dir, playbooks, task_files, problems):
+        return problems
+    if problems[-1]['file'] is None:
+        # Not one file's fault (the inventory, the runtime): stop here.
+        return problems
+    # A file listed already, reached through a playbook that includes it:
+    # the task files on their own, then each playbook alone.
+    _set_aside(syntax_check, config_dir, [], task_files, problems)
+    for playbook in playbooks:
+        _set_aside(syntax_check, config_dir, [playbook], [], problems)
+    return problems
+
+
+def _set_aside(syntax_check, config_dir, playbooks, task_files, problems):
+    """Check until clean, listing and setting aside each file named.
+
+    Returns False when a failure names none of `playbooks` and
+    `task_files` (it is listed unless listed already).
+    """
     while playbooks or task_files:
-        rc, output = _syntax_check(ansible_playbook, config_dir, inventory,
-                                   wrapper(playbooks, task_files), env)
+        rc, output = syntax_check(playbooks, task_files)
         if rc == 0:
             break
         problem = parse_failure(output, config_dir)
-        problems.append(problem)
+        if problem['file'] not in [p['file'] for p in problems]:
+            problems.append(problem)
         if problem['file'] in playbooks:
             playbooks.remove(problem['file'])
         elif problem['file'] in task_files:
             task_files.remove(problem['file'])
         else:
-            # Not one file's fault (the inventory, the runtime): stop here.
-            break
-    return problems
+            return False
+    return True
 
 
 def describe(problem):
@@ -178,7 +206,7 @@ def blocking_problems(config_dir, playbook):
     try:
         with open(os.path.join(config_dir, paths.CHECK_REPORT)) as f:
             problems = yaml.safe_load(f) or []
-    except (OSError, yaml.YAMLError):
+    except (EnvironmentError, yaml.YAMLError):
         return []
     return [p for p in problems if p.get('file') == playbook or
             (p.get('file') or '').endswith('_tasks.yaml')]

@@ -14,6 +14,8 @@
 
 import json
 
+from tripleo_ffu import compat
+
 MAX_FAILURES = 50
 
 
@@ -30,7 +32,9 @@ def read_new_events(path, offset, max_bytes=-1):
             data = f.read(max_bytes)
             if max_bytes > 0 and b'\n' not in data:
                 data += f.readline()
-    except FileNotFoundError:
+    except EnvironmentError as e:
+        if not compat.is_missing(e):
+            raise
         return [], offset
     end = data.rfind(b'\n') + 1
     events = []

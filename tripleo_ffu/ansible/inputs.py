@@ -43,7 +43,7 @@ def parse_extra_vars(text):
         try:
             with open(text[1:]) as f:
                 text = f.read()
-        except OSError as e:
+        except EnvironmentError as e:
             raise InputError('--extra-vars %s: %s' % (text, e.strerror))
         return _mapping(text, 'file %s' % text[1:])
     if text[0] in '{[':

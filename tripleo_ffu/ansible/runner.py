@@ -14,14 +14,13 @@
 
 import json
 import os
-import shlex
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
 from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu import compat
 from tripleo_ffu import contract
 from tripleo_ffu import files
 from tripleo_ffu import locks
@@ -40,6 +39,8 @@ retry_files_enabled = False
 host_key_checking = False
 callback_plugins = {callback_dir}
 callbacks_enabled = tripleo_ffu_events, profile_tasks
+# The same for Ansible 2.9 (a Queens undercloud), which reads only this name.
+callback_whitelist = tripleo_ffu_events, profile_tasks
 interpreter_python = {interpreter}
 forks = 25
 timeout = 30
@@ -63,11 +64,21 @@ class PlaybookError(Exception):
 
 
 def find_ansible_playbook():
-    """ansible-playbook beside this Python first, then on PATH."""
+    """The ansible-playbook given, else the one beside this Python or on PATH.
+
+    Given: the executor's TRIPLEO_FFU_ANSIBLE_PLAYBOOK, a path or a name.
+    """
+    given = os.environ.get(contract.ANSIBLE_PLAYBOOK_ENV)
+    if given:
+        found = given if os.path.sep in given else compat.which(given)
+        if not found or not os.access(found, os.X_OK):
+            raise PlaybookError('%s=%s: no such executable' % (
+                contract.ANSIBLE_PLAYBOOK_ENV, given))
+        return found
     beside = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
     if os.access(beside, os.X_OK):
         return beside
-    found = shutil.which('ansible-playbook')
+    found = compat.which('ansible-playbook')
     if not found:
         raise PlaybookError('ansible-playbook not found beside %s nor on PATH'
                             % sys.executable)
@@ -124,17 +135,15 @@ def ansible_version(ansible_playbook):
     """
     beside = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
     if os.path.realpath(ansible_playbook) == os.path.realpath(beside):
-        from importlib import metadata
-        for name in ('ansible-core', 'ansible-base', 'ansible'):
-            try:
-                return '%s %s' % (name, metadata.version(name))
-            except metadata.PackageNotFoundError:
-                continue
+        found = compat.package_version(('ansible-core', 'ansible-base',
+                                        'ansible'))
+        if found:
+            return found
     try:
-        out = subprocess.run([ansible_playbook, '--version'],
-                             capture_output=True, text=True, timeout=60,
-                             stdin=subprocess.DEVNULL).stdout
-    except (OSError, subprocess.SubprocessError):
+        rc, out = compat.run([ansible_playbook, '--version'], timeout=60)
+    except OSError:
+        return None
+    if rc != 0:
         return None
     first = out.splitlines()[0] if out else ''
     return first.replace('ansible-playbook', 'ansible').strip() or None
@@ -166,10 +175,11 @@ def write_command_script(run_dir, config_dir, argv, env):
     """A script that reproduces the run by hand, from the config dir."""
     path = os.path.join(run_dir, paths.COMMAND_SCRIPT)
     lines = ['#!/bin/bash', '# Reproduces the last ansible-playbook run.',
-             'set -e', 'cd %s' % shlex.quote(config_dir)]
-    lines += ['export %s=%s' % (k, shlex.quote(v)) for k, v in
+             'set -e', 'cd %s' % compat.shell_quote(config_dir)]
+    lines += ['export %s=%s' % (k, compat.shell_quote(v)) for k, v in
               sorted(env.items())]
-    lines.append('exec %s "$@"' % ' '.join(shlex.quote(a) for a in argv))
+    lines.append('exec %s "$@"' % ' '.join(
+        compat.shell_quote(a) for a in argv))
     # 0700: the command line may carry extra vars.
     with files.open_private(path, 0o700) as f:
         f.write('\n'.join(lines) + '\n')
@@ -177,9 +187,10 @@ def write_command_script(run_dir, config_dir, argv, env):
 
 
 def _die_with_parent():
-    """preexec_fn: SIGTERM us when the thread that started us dies."""
+    """preexec_fn: a new session, SIGTERMed when our starter thread dies."""
     import ctypes
     pr_set_pdeathsig = 1
+    os.setsid()
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig,
                                             signal.SIGTERM)
 
@@ -191,7 +202,7 @@ def start_playbook(config_dir, argv, events_file):
     forks, and stops them all if the caller (the Mistral executor) dies.
     """
     run_dir = os.path.dirname(events_file)
-    os.makedirs(run_dir, mode=0o700, exist_ok=True)
+    compat.makedirs(run_dir, 0o700)
     log_path = os.path.join(config_dir, 'ansible.log')
     log_offset = _private_append(log_path)
     _private_append(events_file)
@@ -207,17 +218,13 @@ def start_playbook(config_dir, argv, events_file):
                 os.path.relpath(script, config_dir))
 
     stdout_log = os.path.join(config_dir, 'ansible-stdout.log')
-    out = open(stdout_log, 'ab')
-    try:
-        os.fchmod(out.fileno(), 0o600)
-        started_at = out.tell()
+    started_at = _private_append(stdout_log)
+    with open(stdout_log, 'ab') as out, open(os.devnull) as nothing:
         proc = subprocess.Popen(
             [sys.executable, '-m', 'tripleo_ffu.ansible.supervise'] + argv,
             cwd=config_dir, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, env=dict(os.environ, **env),
-            start_new_session=True, preexec_fn=_die_with_parent)
-    finally:
-        out.close()
+            stdin=nothing, env=dict(os.environ, **env),
+            preexec_fn=_die_with_parent)
     return {'proc': proc, 'stdout_log': stdout_log,
             'stdout_offset': started_at, 'log_path': log_path,
             'log_offset': log_offset, 'events_file': events_file,
@@ -232,23 +239,18 @@ def stop_group(pgid, grace_s=30, reap=None):
     `grace_s` is killed. `reap`: called meanwhile by the group leader's
     parent, whose unreaped zombie would keep the group non-empty.
     """
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except ProcessLookupError:
+    if not compat.kill_group(pgid, signal.SIGTERM):
         return
-    deadline = time.monotonic() + grace_s
+    deadline = compat.monotonic() + grace_s
     while True:
         if reap:
             reap()
         if not locks.group_exists(pgid):
             return
-        if time.monotonic() >= deadline:
+        if compat.monotonic() >= deadline:
             break
         time.sleep(0.2)
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    compat.kill_group(pgid, signal.SIGKILL)
 
 
 def wait_playbook(run, timeout_s):
@@ -259,11 +261,8 @@ def wait_playbook(run, timeout_s):
     the log itself, which may be huge.
     """
     proc = run['proc']
-    timed_out = False
-    try:
-        proc.wait(timeout_s)
-    except subprocess.TimeoutExpired:
-        timed_out = True
+    timed_out = not compat.wait(proc, timeout_s)
+    if timed_out:
         stop_group(proc.pid, reap=proc.poll)
         proc.wait()
 

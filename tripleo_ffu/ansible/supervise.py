@@ -24,6 +24,7 @@ its forks running), then SIGKILLs what is left after a grace period.
 The exit status is the command's.
 """
 
+import errno
 import os
 import signal
 import subprocess
@@ -59,8 +60,9 @@ def main(argv=None):
         try:
             rc = child.wait()
             break
-        except InterruptedError:
-            continue
+        except OSError as e:  # EINTR on Pythons before PEP 475
+            if e.errno != errno.EINTR:
+                raise
     return rc if rc >= 0 else 128 - rc
 
 

@@ -17,13 +17,14 @@
 half-written config, and keeps the previous config beside it for diffing.
 """
 
-import datetime
+import collections
 import os
 import shutil
 import tempfile
 
 import yaml
 
+from tripleo_ffu import compat
 from tripleo_ffu.config import deployments as deployments_mod
 from tripleo_ffu.config import errors
 from tripleo_ffu.config import inventory as inventory_mod
@@ -48,12 +49,22 @@ def _str_presenter(dumper, data):
     return dumper.represent_scalar('tag:yaml.org,2002:str', data, style=style)
 
 
-_Dumper.add_representer(str, _str_presenter)
+def _mapping_presenter(dumper, data):
+    # Pairs, not the mapping: every PyYAML (3.12 has no sort_keys) keeps
+    # them in the order given.
+    return dumper.represent_mapping('tag:yaml.org,2002:map',
+                                    list(data.items()))
+
+
+for _type in set((str, compat.text_type)):
+    _Dumper.add_representer(_type, _str_presenter)
+for _type in (dict, collections.OrderedDict):
+    _Dumper.add_representer(_type, _mapping_presenter)
 
 
 def to_yaml(data):
     return yaml.dump(data, Dumper=_Dumper, default_flow_style=False,
-                     sort_keys=False, width=10000)
+                     width=10000)
 
 
 def outputs_by_key(stack_outputs):
@@ -72,7 +83,7 @@ SKIPPED_ROLE_KEYS = ('external_deploy_tasks',)
 def _task_list(value, where):
     if value is None:
         return []
-    if isinstance(value, str):
+    if isinstance(value, compat.string_types):
         try:
             value = yaml.safe_load(value)
         except yaml.YAMLError:
@@ -114,7 +125,7 @@ def _role_files(role, role_data, report):
         if key in SKIPPED_ROLE_KEYS:
             continue
         if key == 'step_config':
-            if not isinstance(value, (str, type(None))):
+            if not isinstance(value, compat.string_types + (type(None),)):
                 raise errors.ConfigError('%s is not a Puppet manifest (a '
                                          'string)' % here)
             files['%s/step_config.pp' % role] = value or ''
@@ -155,12 +166,14 @@ def render_config(outputs, node_user, stack=None, deployments=()):
         relpath = '%s.yaml' % name
         value, converted = playbooks.convert(relpath, value)
         report['converted'] += converted
-        files[relpath] = value if isinstance(value, str) else to_yaml(value)
+        files[relpath] = (value if isinstance(value, compat.string_types)
+                          else to_yaml(value))
 
     deployment_files, deployment_report = deployments_mod.render_deployments(
         outputs, deployments)
     for relpath, value in deployment_files.items():
-        files[relpath] = value if isinstance(value, str) else to_yaml(value)
+        files[relpath] = (value if isinstance(value, compat.string_types)
+                          else to_yaml(value))
     report.update(deployment_report)
 
     inventory = inventory_mod.build_inventory(outputs, node_user, stack)
@@ -170,7 +183,7 @@ def render_config(outputs, node_user, stack=None, deployments=()):
 
 
 def _timestamp():
-    return datetime.datetime.now(datetime.timezone.utc).strftime(
+    return compat.utc_now().strftime(
         '%Y%m%dT%H%M%S%fZ')
 
 
@@ -187,16 +200,16 @@ def write_config(files, work_dir, stack, keep_previous=KEEP_PREVIOUS):
     The files go to a new directory that replaces the old one only when
     complete; the old one is kept as <stack>.previous-<UTC timestamp>.
     """
-    os.makedirs(work_dir, mode=0o700, exist_ok=True)
+    compat.makedirs(work_dir, 0o700)
     target = paths.config_dir(work_dir, stack)
     # mkdtemp makes the directory 0700; task lists can carry secrets.
     staging = tempfile.mkdtemp(prefix='.%s.new-' % stack, dir=work_dir)
     try:
         for relpath, text in files.items():
             path = os.path.join(staging, relpath)
-            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            compat.makedirs(os.path.dirname(path), 0o700)
             with files_mod.open_private(path) as f:
-                f.write(text)
+                f.write(compat.native(text))
         previous = None
         if os.path.exists(target):
             previous = '%s.previous-%s' % (target, _timestamp())

@@ -30,6 +30,7 @@ sandbox's demo nodes).
 
 import ipaddress
 
+from tripleo_ffu import compat
 from tripleo_ffu.config import errors
 
 HOST_NETWORK = 'ctlplane'
@@ -40,11 +41,12 @@ def _is_this_machine(address):
     if address in LOCAL_ADDRESSES:
         return True
     try:
-        ip = ipaddress.ip_address(address)
+        # The Python 2 backport takes only text.
+        ip = ipaddress.ip_address(compat.text_type(address))
     except ValueError:
         return False
-    return ip in (ipaddress.ip_address('127.0.0.1'),
-                  ipaddress.ip_address('::1'))
+    return ip in (ipaddress.ip_address(u'127.0.0.1'),
+                  ipaddress.ip_address(u'::1'))
 
 
 def short_name(fqdn, network=HOST_NETWORK):
@@ -85,7 +87,7 @@ def bootstrap_server_id(server_id_data, role):
     value = server_id_data.get('bootstrap_server_id')
     if isinstance(value, dict):
         return value.get(role) or value.get(role.lower())
-    if value is None or isinstance(value, str):
+    if value is None or isinstance(value, compat.string_types):
         return value
     raise errors.ConfigError(
         'stack output ServerIdData[bootstrap_server_id] is a %s, not a '
@@ -115,7 +117,7 @@ def _role_hosts(role, hostnames, ips, server_ids, bootstrap_id):
         host = {'ansible_host': address}
         if index < len(ids):
             host['deploy_server_id'] = ids[index]
-        host['enabled_networks'] = [str(net) for net in role_ips]
+        host['enabled_networks'] = sorted(str(net) for net in role_ips)
         for net in role_ips:
             per_net = _role_list(ips, role, net, 'RoleNetIpMap')
             if index < len(per_net):

@@ -27,6 +27,8 @@ import re
 
 import yaml
 
+from tripleo_ffu import compat
+
 WALK_VAR = 'ffu_releases'
 WALK_EXPRESSION = '{{ releases[:-1] }}'
 _DIFFERENCE = re.compile(r'difference\s*\(')
@@ -47,7 +49,8 @@ def _fix_walk(plays):
     converted = []
     for facts in _set_facts(plays):
         expression = facts.get(WALK_VAR)
-        if isinstance(expression, str) and _DIFFERENCE.search(expression):
+        if (isinstance(expression, compat.string_types) and
+                _DIFFERENCE.search(expression)):
             facts[WALK_VAR] = WALK_EXPRESSION
             converted.append((expression, WALK_EXPRESSION))
     return converted
@@ -57,7 +60,7 @@ def convert(relpath, value):
     """Return (value, [report entries]) for one RoleConfig entry."""
     if not relpath.startswith('fast_forward_upgrade_playbook'):
         return value, []
-    plays = (yaml.safe_load(value) if isinstance(value, str)
+    plays = (yaml.safe_load(value) if isinstance(value, compat.string_types)
              else copy.deepcopy(value))
     changes = _fix_walk(plays)
     if not changes:

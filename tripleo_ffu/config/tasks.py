@@ -20,6 +20,8 @@ Moving the step condition to the front changes nothing else.
 
 import re
 
+from tripleo_ffu import compat
+
 # Task lists that a playbook includes once per step with `step` set.
 STEPPED_KINDS = (
     'fast_forward_upgrade_tasks',
@@ -50,7 +52,7 @@ def is_sorted_kind(kind):
 
 def condition_step(condition):
     """The N of the first `step|int == N` test in a condition, or None."""
-    if not isinstance(condition, str):
+    if not isinstance(condition, compat.string_types):
         return None
     match = _STEP_RE.search(condition)
     return int(match.group(1)) if match else None

@@ -132,7 +132,7 @@ class FFWDUpgradeBase(command.Command):
     redactor = None
 
     def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+        parser = super(FFWDUpgradeBase, self).get_parser(prog_name)
         add_stack_option(parser, 'Name or ID of the overcloud stack')
         parser.add_argument(
             '--yes', action='store_true',
@@ -158,7 +158,7 @@ class FFWDUpgradeBase(command.Command):
         # Before osc-lib logs the parsed arguments at debug level.
         self.redactor = redact.install(redact.argument_values(
             getattr(parsed_args, 'extra_vars', None)))
-        return super().run(parsed_args)
+        return super(FFWDUpgradeBase, self).run(parsed_args)
 
     @exit_on_failure
     def take_action(self, parsed_args):
@@ -252,7 +252,7 @@ class StackUpdateCommand(FFWDUpgradeBase):
     """prepare and converge: a PATCH stack update with environments."""
 
     def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+        parser = super(StackUpdateCommand, self).get_parser(prog_name)
         parser.add_argument(
             '-e', '--environment-file', dest='environment_files',
             action='append', default=[], metavar='<file>',
@@ -281,7 +281,7 @@ class FFWDUpgradePrepare(StackUpdateCommand):
     step = 'prepare'
 
     def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+        parser = super(FFWDUpgradePrepare, self).get_parser(prog_name)
         parser.add_argument(
             '--ssh-user', default=DEFAULT_SSH_USER,
             help='User Ansible connects as, written to the generated '
@@ -289,12 +289,13 @@ class FFWDUpgradePrepare(StackUpdateCommand):
         return parser
 
     def workflow_input(self, parsed_args):
-        workflow_input = super().workflow_input(parsed_args)
+        workflow_input = super(FFWDUpgradePrepare, self).workflow_input(
+            parsed_args)
         workflow_input.update(node_user=parsed_args.ssh_user)
         return workflow_input
 
     def report(self, output):
-        super().report(output)
+        super(FFWDUpgradePrepare, self).report(output)
         for fixed in output.get('fixed_step_order') or []:
             self._write('  step condition moved first: %(role)s %(file)s '
                         '"%(task)s"' % fixed)
@@ -320,7 +321,7 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
     step = 'run'
 
     def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+        parser = super(FFWDUpgradeRun, self).get_parser(prog_name)
         parser.add_argument(
             '--static-inventory', metavar='<path>',
             help='Inventory to use as-is instead of the generated one.')
@@ -385,7 +386,7 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
     run_events = True
 
     def report(self, output):
-        super().report(output)
+        super(FFWDUpgradeRun, self).report(output)
         for line in events.recap_lines(output.get('recap')):
             self._write('  ' + line)
         if output.get('log_path'):
@@ -399,7 +400,7 @@ class FFWDUpgradeStatus(command.Lister):
     COLUMNS = ('ID', 'Step', 'State', 'Started', 'Updated', 'Task')
 
     def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+        parser = super(FFWDUpgradeStatus, self).get_parser(prog_name)
         parser.add_argument(
             'execution', nargs='?', metavar='<execution id>',
             help='Show this execution in detail instead of the list.')

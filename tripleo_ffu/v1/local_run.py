@@ -28,8 +28,8 @@ tests/unit/test_workbook.py holds them to it (SEQUENCE):
     unlock_*      tripleo_ffu.step_unlock       release_step_lock(), always
 """
 
+import collections
 import threading
-import types
 import uuid
 
 from mistral_lib import actions
@@ -90,15 +90,19 @@ def run_here(workflow_input, write, verbose=False, mistral=None,
     return result
 
 
+# What the actions read of Mistral's action context.
+_Context = collections.namedtuple('_Context', 'security execution')
+_Execution = collections.namedtuple('_Execution', 'workflow_execution_id')
+
+
 def _run_following(workflow_input, work_dir, execution_id, stack, write,
                    verbose, poll_s):
     kwargs = {k: v for k, v in workflow_input.items()
               if k not in ('queue_name',)}
     kwargs['work_dir'] = work_dir
     action = ansible_action.AnsiblePlaybookAction(**kwargs)
-    context = types.SimpleNamespace(
-        security=None,
-        execution=types.SimpleNamespace(workflow_execution_id=execution_id))
+    context = _Context(security=None,
+                       execution=_Execution(execution_id))
     outcome = {}
 
     def target():
@@ -108,7 +112,8 @@ def _run_following(workflow_input, work_dir, execution_id, stack, write,
             outcome['result'] = actions.Result(
                 error='The run action failed: %s: %s' % (type(e).__name__,
                                                          e))
-    worker = threading.Thread(target=target, daemon=True)
+    worker = threading.Thread(target=target)
+    worker.daemon = True
     events = follow.LocalEvents(runs.events_file(work_dir, stack,
                                                  execution_id))
     printer = follow.EventPrinter(write, verbose)
@@ -116,14 +121,14 @@ def _run_following(workflow_input, work_dir, execution_id, stack, write,
     try:
         while worker.is_alive():
             worker.join(poll_s)
-            printer.print(events.read())
+            printer.show(events.read())
     except KeyboardInterrupt:
         where = _stop_ansible(work_dir, stack, execution_id, events)
         worker.join(60)
         raise KeyboardInterrupt(
             'Interrupted: stopped Ansible%s; the nodes may be in the middle '
             'of that step. Check them, then run the step again.' % where)
-    printer.print(events.read())
+    printer.show(events.read())
     return outcome.get('result')
 
 

@@ -23,6 +23,8 @@ import json
 import logging
 import re
 
+from tripleo_ffu import compat
+
 MASK = '<hidden>'
 # Mistral carries an execution's input as a JSON string in a JSON body.
 INPUT_FIELD = re.compile(r'("input":\s*")((?:[^"\\]|\\.)*)(")')
@@ -37,12 +39,14 @@ MIN_SECRET_LENGTH = 3
 def _leaves(value, key=''):
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _leaves(v, str(k))
+            for leaf in _leaves(v, compat.text_type(k)):
+                yield leaf
     elif isinstance(value, (list, tuple)):
         for v in value:
-            yield from _leaves(v, key)
+            for leaf in _leaves(v, key):
+                yield leaf
     elif value is not None and not isinstance(value, bool):
-        yield key, str(value)
+        yield key, compat.text_type(value)
 
 
 def argument_values(text):
@@ -83,7 +87,7 @@ def redact(text, secrets=()):
 class RedactFilter(logging.Filter):
 
     def __init__(self, secrets=()):
-        super().__init__()
+        super(RedactFilter, self).__init__()
         self.secrets = []
         self.add(secrets)
 

@@ -18,7 +18,6 @@ can be lost, and every wait is bounded.
 """
 
 import ast
-import functools
 import json
 import os
 import time
@@ -26,6 +25,7 @@ import time
 import yaml
 
 from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu import compat
 from tripleo_ffu import contract
 # The follower's callers catch these as follow.FFUError and
 # follow.MistralUnreachable.
@@ -56,7 +56,7 @@ class WorkflowNotRegistered(FFUError):
 
 class WorkflowFailed(FFUError):
     def __init__(self, message, output=None):
-        super().__init__(message)
+        super(WorkflowFailed, self).__init__(message)
         self.output = output or {}
 
 
@@ -92,7 +92,7 @@ def start(mistral, step, workflow_input):
 
 def _json_dict(value):
     """A Mistral JSON field as a dict; {} for anything else."""
-    if isinstance(value, str):
+    if isinstance(value, compat.string_types):
         try:
             value = json.loads(value)
         except ValueError:
@@ -100,19 +100,25 @@ def _json_dict(value):
     return value if isinstance(value, dict) else {}
 
 
-@functools.lru_cache()
+_WORKFLOW_TASKS = {}
+
+
 def _workflow_tasks():
-    with open(paths.workbook_path()) as f:
-        workbook = yaml.safe_load(f)
-    return {'%s.%s' % (workbook['name'], name): list(workflow['tasks'])
-            for name, workflow in workbook['workflows'].items()}
+    """{workflow name: its task names in definition order} (read once)."""
+    if not _WORKFLOW_TASKS:
+        with open(paths.workbook_path()) as f:
+            workbook = compat.ordered_yaml_load(f)
+        _WORKFLOW_TASKS.update(
+            ('%s.%s' % (workbook['name'], name), list(workflow['tasks']))
+            for name, workflow in workbook['workflows'].items())
+    return _WORKFLOW_TASKS
 
 
 def definition_order(workflow_name):
     """{task name: its place in the workflow's definition}."""
     try:
         names = _workflow_tasks().get(workflow_name) or []
-    except (OSError, ValueError, yaml.YAMLError):
+    except (EnvironmentError, ValueError, yaml.YAMLError):
         names = []
     return {name: index for index, name in enumerate(names)}
 
@@ -133,10 +139,11 @@ def error_message(state_info):
     if state_info.startswith('{'):
         try:
             error = ast.literal_eval(state_info)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+        # RuntimeError: Python 3's RecursionError (deeply nested text).
+        except (ValueError, SyntaxError, MemoryError, RuntimeError):
             return state_info
         if isinstance(error, dict) and error.get('message'):
-            return str(error['message'])
+            return compat.text_type(error['message'])
     return state_info
 
 
@@ -228,7 +235,7 @@ class EventPrinter(object):
         self.verbose = verbose
         self._where = None
 
-    def print(self, events):
+    def show(self, events):
         for event in events:
             where = events_mod.release_step(event)
             if where and where != self._where:
@@ -252,7 +259,7 @@ class Follower(object):
     """
 
     def __init__(self, mistral, write, events_path=None, verbose=False,
-                 poll_interval=POLL_INTERVAL, clock=time.monotonic,
+                 poll_interval=POLL_INTERVAL, clock=compat.monotonic,
                  sleep=time.sleep, stack=None, work_dir=None,
                  run_events=False):
         self.mistral = mistral
@@ -316,7 +323,7 @@ class Follower(object):
 
     def _report_events(self):
         if self.events:
-            self._printer.print(self.events.read())
+            self._printer.show(self.events.read())
 
     def _what_ansible_says(self, execution_id):
         record = records.ansible_record(self.work_dir, self.stack or '',

@@ -22,6 +22,7 @@ and registers the workbook when it is missing or stale.
 
 import sys
 
+from tripleo_ffu import compat
 from tripleo_ffu import contract
 from tripleo_ffu import mistral_api
 from tripleo_ffu import paths
@@ -31,15 +32,14 @@ def workbook_definition():
     try:
         with open(paths.workbook_path()) as f:
             return f.read()
-    except OSError as e:
-        raise mistral_api.FFUError(str(e))
+    except EnvironmentError as e:
+        raise mistral_api.FFUError(e.strerror or str(e))
 
 
 def project_actions():
     """The package's Mistral actions, from its installed entry points."""
-    from importlib import metadata
-    names = sorted(ep.name for ep in metadata.entry_points(
-        group='mistral.actions') if ep.name.startswith('tripleo_ffu.'))
+    names = [name for name in compat.entry_point_names('mistral.actions')
+             if name.startswith('tripleo_ffu.')]
     if not names:
         raise mistral_api.FFUError(
             'no tripleo_ffu.* entry points in group mistral.actions: '

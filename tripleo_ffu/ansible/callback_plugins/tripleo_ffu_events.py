@@ -19,11 +19,21 @@ TRIPLEO_FFU_EVENTS_FILE environment variable; without it the plugin stays
 silent.
 """
 
+# Ansible 2.9 on Python 2.7 loads this as ansible.plugins.callback.<name>:
+# without this, `import json` would find its json callback plugin.
+from __future__ import absolute_import
+
+import errno
 import json
 import os
 import time
 
 from ansible.plugins.callback import CallbackBase
+
+try:  # Ansible 2.9 runs its callbacks on the controller's Python 2.7 too.
+    STRING_TYPES = (str, unicode)  # noqa: F821
+except NameError:
+    STRING_TYPES = (str,)
 
 DOCUMENTATION = '''
     name: tripleo_ffu_events
@@ -41,7 +51,7 @@ CONTEXT_VARS = ('release', 'step')
 
 
 def _text(value):
-    return value if isinstance(value, str) else json.dumps(value)
+    return value if isinstance(value, STRING_TYPES) else json.dumps(value)
 
 
 # Keys of a task result that are not what the task was asked to show.
@@ -89,7 +99,7 @@ def upgrade_context(task):
             for key in CONTEXT_VARS:
                 if key in node_vars and key not in found:
                     value = node_vars[key]
-                    if isinstance(value, (str, int)):
+                    if isinstance(value, STRING_TYPES + (int,)):
                         found[key] = value
         node, depth = getattr(node, '_parent', None), depth + 1
     return found
@@ -102,11 +112,15 @@ class CallbackModule(CallbackBase):
     CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self, display=None):
-        super().__init__(display=display)
+        super(CallbackModule, self).__init__(display=display)
         path = os.environ.get('TRIPLEO_FFU_EVENTS_FILE')
         self._out = None
         if path:
-            os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+            try:
+                os.makedirs(os.path.dirname(path) or '.')
+            except OSError as e:
+                if e.errno != errno.EEXIST:
+                    raise
             self._out = open(path, 'a', buffering=1)
 
     def _emit(self, event, **data):

@@ -10,6 +10,12 @@
 #   tools/demo.sh           (state in $TRIPLEO_FFU_SANDBOX_DIR or default)
 #   tools/demo.sh --fast    the hand-written demo templates instead (a
 #                           minute; for task authors and quick checks)
+#   tools/demo.sh --fast --queens-undercloud
+#                           the same on a Queens undercloud: Python 2.7,
+#                           Mistral 6, Heat 10 on MariaDB, Ansible 2.9 and
+#                           the Queens openstack CLI (tools/setup-queens-
+#                           env.sh makes its venv); with --fast only, for
+#                           now: the THT 8.4.1 stack on Heat Queens is to do
 #
 # The sandbox keeps running afterwards: `tripleo-ffu-sandbox down` stops it.
 
@@ -25,10 +31,33 @@ keeps_running() {
         "source <(tripleo-ffu-sandbox env); stop it: tripleo-ffu-sandbox down"
 }
 
-step "Sandbox undercloud (PostgreSQL, Heat, Mistral on loopback)"
-tripleo-ffu-sandbox up
+FAST=""; QUEENS_UNDERCLOUD=""
+for arg in "$@"; do
+    case $arg in
+        --fast) FAST=1 ;;
+        --queens-undercloud) QUEENS_UNDERCLOUD=1 ;;
+        *) echo "usage: tools/demo.sh [--fast [--queens-undercloud]]" >&2
+           exit 2 ;;
+    esac
+done
+if [ -n "$QUEENS_UNDERCLOUD" ]; then
+    [ -n "$FAST" ] || { echo "--queens-undercloud needs --fast for now" \
+        "(the THT 8.4.1 stack on Heat Queens is not done yet)" >&2; exit 2; }
+    # shellcheck source=tools/setup-queens-env.sh
+    source "$ROOT/tools/setup-queens-env.sh"
+    step "Sandbox Queens undercloud (MariaDB, Heat 10, RabbitMQ, Mistral 6" \
+        "on Python 2.7, on loopback)"
+    tripleo-ffu-sandbox up --undercloud queens --queens-venv "$QUEENS_VENV"
+    # Its openstack CLI is the Queens one (3.14, Python 2.7).
+    openstack() { "$QUEENS_VENV/bin/openstack" "$@"; }
+else
+    step "Sandbox undercloud (PostgreSQL, Heat, Mistral on loopback)"
+    tripleo-ffu-sandbox up
+fi
+step "The undercloud's versions"
+tripleo-ffu-sandbox versions
 
-if [ "${1:-}" != "--fast" ]; then
+if [ -z "$FAST" ]; then
     step "The real Queens overcloud (THT 8.4.1) and its nodes over SSH"
     tripleo-ffu-sandbox stack queens --name queens
     # shellcheck disable=SC1090

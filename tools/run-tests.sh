@@ -5,7 +5,8 @@
 # installs what it needs (tools/setup-env.sh), then runs pep8 (flake8 +
 # hacking), the unit tests on Python 3 and on a Queens undercloud's Python
 # 2.7 (tools/setup-queens-env.sh), the tripleoclient coexistence venv, one
-# sandbox for the run and the functional tests against it. Ends with one line:
+# sandbox for the run and the functional tests against it, the happy path
+# again over RabbitMQ and on a Queens undercloud. Ends with one line:
 #   N passed, N failed, N skipped
 # and a non-zero exit status if anything failed.
 
@@ -47,7 +48,10 @@ echo "== unit tests on Python 2.7 with Queens' libraries (.venv-queens)"
 # shellcheck source=tools/setup-queens-env.sh
 if source "$ROOT/tools/setup-queens-env.sh"; then
     "$QUEENS_VENV/bin/python" --version 2>&1
+    # A repository of its own (this stestr is older than the venv's).
     QUEENS_STESTR=("$QUEENS_VENV/bin/stestr" --repo-url .stestr-py27)
+    mkdir -p .stestr-py27
+    [ -d .stestr-py27/.stestr ] || "${QUEENS_STESTR[@]}" init >/dev/null
     PYTHON="$QUEENS_VENV/bin/python" "${QUEENS_STESTR[@]}" \
         --test-path tests/unit --top-dir . run ||
         PROBLEMS+=("unit tests on Python 2.7")
@@ -57,6 +61,7 @@ if source "$ROOT/tools/setup-queens-env.sh"; then
 else
     PROBLEMS+=("setting up the Python 2.7 venv")
     FAILED=$((FAILED + 1))
+    QUEENS_VENV=""
 fi
 
 echo "== tripleoclient coexistence venv"
@@ -114,6 +119,29 @@ if tripleo-ffu-sandbox up; then
         count_last_run
     else
         PROBLEMS+=("sandbox up --transport rabbit")
+        FAILED=$((FAILED + 1))
+    fi
+
+    echo "== the happy path on a Queens undercloud (Python 2.7: Mistral 6," \
+        "Heat 10, MariaDB, Ansible 2.9, the Queens openstack CLI)"
+    tripleo-ffu-sandbox down
+    # A sandbox of its own: other servers, databases and work dir.
+    rm -rf "$STATE_DIR"
+    mkdir -p "$STATE_DIR"
+    chmod 755 "$STATE_DIR"
+    if [ -z "${QUEENS_VENV:-}" ]; then
+        PROBLEMS+=("no Python 2.7 venv for the Queens undercloud")
+        FAILED=$((FAILED + 1))
+    elif tripleo-ffu-sandbox up --undercloud queens \
+            --queens-venv "$QUEENS_VENV"; then
+        tripleo-ffu-sandbox versions
+        TRIPLEO_FFU_EXPECT_UNDERCLOUD=queens python -m stestr \
+            --test-path tests/functional run --concurrency 1 \
+            test_ffwd_upgrade.TestFastForwardUpgrade.test_happy_path ||
+            PROBLEMS+=("functional tests on the Queens undercloud")
+        count_last_run
+    else
+        PROBLEMS+=("sandbox up --undercloud queens")
         FAILED=$((FAILED + 1))
     fi
 else

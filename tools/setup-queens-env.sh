@@ -2,17 +2,18 @@
 # Licensed under the Apache License, Version 2.0; see LICENSE.
 #
 # A Queens undercloud's Python: a Python 2.7 venv at .venv-queens with the
-# library versions of Queens (tools/queens-upper-constraints.txt, from
+# library versions of Queens (tools/vendor/queens-upper-constraints.txt, from
 # openstack/requirements at queens-eol): python-openstackclient 3.14,
 # osc-lib 1.9, cliff 2.11, python-mistralclient 3.3, mistral-lib 0.4,
-# python-heatclient 1.14, Mistral 6.0.6, Ansible 2.9; and this checkout.
+# python-heatclient 1.14, Mistral 6.0.6, Heat 10.0.3 (vendored: the package
+# index has none older than Rocky), Ansible 2.9; and this checkout.
 # Python 2.7 is pyenv's (or TRIPLEO_FFU_PY27). Source it after
 # tools/setup-env.sh (its venv makes this one); it sets QUEENS_VENV.
 # Safe to run again: it only adds what is missing.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 QUEENS_VENV=${TRIPLEO_FFU_QUEENS_VENV:-$ROOT/.venv-queens}
-CONSTRAINTS=$ROOT/tools/queens-upper-constraints.txt
+CONSTRAINTS=$ROOT/tools/vendor/queens-upper-constraints.txt
 
 find_python27() {
     local candidate
@@ -47,13 +48,17 @@ if [ ! -x "$QUEENS_VENV/bin/python" ]; then
         --setuptools 44.1.1 --wheel 0.37.1 "$QUEENS_VENV" || return 1
 fi
 QUEENS_STAMP="$QUEENS_VENV/.tripleo-ffu-installed"
+HEAT_SDIST=$ROOT/tools/vendor/heat-10.0.3.tar.gz
 QUEENS_REQS=$(cat "$ROOT/requirements.txt" "$ROOT/test-requirements-queens.txt" \
-    "$ROOT/setup.cfg" "$CONSTRAINTS" | md5sum | cut -d' ' -f1)
+    "$ROOT/setup.cfg" "$CONSTRAINTS" "$ROOT/tools/vendor/SHA256SUMS" |
+    md5sum | cut -d' ' -f1)
 if [ "$(cat "$QUEENS_STAMP" 2>/dev/null)" != "$QUEENS_REQS" ]; then
-    echo "== Installing Queens' libraries, Mistral 6 and Ansible 2.9 into" \
-        "$QUEENS_VENV"
+    echo "== Installing Queens' libraries, Mistral 6, Heat 10 and Ansible" \
+        "2.9 into $QUEENS_VENV"
+    (cd "$ROOT/tools/vendor" && sha256sum -c --quiet SHA256SUMS) ||
+        return 1
     queens_pip -r "$ROOT/requirements.txt" \
-        -r "$ROOT/test-requirements-queens.txt" || return 1
+        -r "$ROOT/test-requirements-queens.txt" "$HEAT_SDIST" || return 1
     echo "$QUEENS_REQS" > "$QUEENS_STAMP"
 fi
 queens_pip --no-deps -e "$ROOT" || return 1

@@ -53,11 +53,24 @@ def _up_arguments(parser):
                              'queens (the real tripleo-heat-templates %s, '
                              'keystone-only Controller + Compute).'
                              % queens.THT_VERSION)
+    parser.add_argument('--undercloud', default='current',
+                        choices=state.UNDERCLOUDS,
+                        help='The undercloud\'s servers: current (default; '
+                             'Mistral and Heat of this Python, on '
+                             'PostgreSQL) or queens (Mistral 6 and Heat 10 '
+                             'on Python 2.7, MariaDB, RabbitMQ, Ansible 2.9: '
+                             'a Queens undercloud).')
+    parser.add_argument('--queens-venv',
+                        help='The Python 2.7 venv of a queens undercloud '
+                             '(default: $%s, else ./.venv-queens; '
+                             'tools/setup-queens-env.sh makes it).'
+                             % state.QUEENS_VENV_ENV)
     _computes(parser)
 
 
 def _up(sandbox, args):
-    sandbox.up(args.transport, args.overcloud, args.computes)
+    sandbox.up(args.transport, args.overcloud, args.computes,
+               args.undercloud, args.queens_venv)
 
 
 def _stack_arguments(parser):
@@ -201,6 +214,10 @@ COMMANDS = (
      lambda sandbox, args: sandbox.down() and None),
     ('status', 'Health of each server and the stack.', _no_arguments,
      _status),
+    ('versions', 'The versions of the undercloud\'s Python, openstack '
+                 'CLI, Mistral, Heat and Ansible.', _no_arguments,
+     lambda sandbox, args: [print('%-24s %s' % row)
+                            for row in sandbox.versions()] and None),
     ('env', 'Print the OS_* variables for openstack.', _no_arguments,
      lambda sandbox, args: print(sandbox.rc_text(), end='')),
     ('reset-nodes', 'Put the overcloud nodes back at Newton.',

@@ -22,6 +22,7 @@ containers reached over SSH (components/node_containers.py).
 import json
 import os
 import shutil
+import sys
 import time
 
 import yaml
@@ -102,7 +103,8 @@ class Overclouds(object):
         env_file = os.path.join(self.state.state_dir, 'demo-env.yaml')
         with open(env_file, 'w') as f:
             f.write('parameter_defaults:\n  DemoNodesDir: %s\n'
-                    % self.state.nodes_dir)
+                    '  DemoNodePython: %s\n'
+                    % (self.state.nodes_dir, sys.executable))
         self._create_stack(
             name, 'demo', os.path.join(TEMPLATES_DIR, 'overcloud.yaml'),
             [os.path.join(TEMPLATES_DIR, 'overcloud-resource-registry.yaml'),

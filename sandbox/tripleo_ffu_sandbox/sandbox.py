@@ -19,11 +19,14 @@ asks each for its health and Heat for the stacks.
 """
 
 import importlib.util
+import os
+import subprocess
 import sys
 import time
 
 from tripleo_ffu_sandbox.components import demo_nodes
 from tripleo_ffu_sandbox.components import heat
+from tripleo_ffu_sandbox.components import mariadb
 from tripleo_ffu_sandbox.components import mistral
 from tripleo_ffu_sandbox.components import node_containers
 from tripleo_ffu_sandbox.components import postgres
@@ -33,8 +36,8 @@ from tripleo_ffu_sandbox.processes import SandboxError
 from tripleo_ffu_sandbox import state
 
 # Start order; down stops in reverse.
-COMPONENTS = (postgres.PostgreSQL, heat.Heat, rabbitmq.RabbitMQ,
-              mistral.Mistral, demo_nodes.DemoNodes,
+COMPONENTS = (postgres.PostgreSQL, mariadb.MariaDB, heat.Heat,
+              rabbitmq.RabbitMQ, mistral.Mistral, demo_nodes.DemoNodes,
               node_containers.NodeContainers)
 STACK = state.STACK
 SERVER_MODULES = ('psycopg2', 'mistral', 'heat')
@@ -44,6 +47,18 @@ RC_TEMPLATE = """\
 export OS_AUTH_TYPE=none
 export OS_ENDPOINT={heat}
 export OS_WORKFLOWV2_ENDPOINT_OVERRIDE={mistral}
+export TRIPLEO_FFU_WORK_DIR={work_dir}
+export OVERCLOUD_STACK_NAME=overcloud
+"""
+# The Queens openstack (3.14, in the Queens venv) has no OS_AUTH_TYPE=none
+# and ignores OS_WORKFLOWV2_ENDPOINT_OVERRIDE: an admin token with every
+# service at Mistral's URL, which is all the ffwd-upgrade commands use.
+QUEENS_RC_TEMPLATE = """\
+# tripleo-ffu sandbox ({state_dir}), a Queens undercloud: its openstack
+# CLI is {openstack} (the ffwd-upgrade commands only).
+export OS_AUTH_TYPE=admin_token
+export OS_TOKEN=sandbox
+export OS_ENDPOINT={mistral}
 export TRIPLEO_FFU_WORK_DIR={work_dir}
 export OVERCLOUD_STACK_NAME=overcloud
 """
@@ -72,19 +87,28 @@ class Sandbox(state.State):
         """The sandbox's layers in start order."""
         return [component(self) for component in COMPONENTS]
 
-    def up(self, transport='fake', overcloud='demo', computes=1):
+    def up(self, transport='fake', overcloud='demo', computes=1,
+           undercloud='current', queens_venv=None):
         started = time.monotonic()
         check_server_dependencies()
         if transport not in mistral.TRANSPORTS:
             raise SandboxError('unknown transport %r (choose from %s)'
                                % (transport, ', '.join(mistral.TRANSPORTS)))
-        if self.alive('mistral') and self.transport != transport:
-            raise SandboxError(
-                'Mistral runs with the %s transport; run "tripleo-ffu-'
-                'sandbox down" before switching to %s'
-                % (self.transport, transport))
+        if undercloud == 'queens':
+            # Mistral 6's stock server is the only way there.
+            transport = 'rabbit'
+        for what, now, wanted in (('transport', self.transport, transport),
+                                  ('undercloud', self.undercloud,
+                                   undercloud)):
+            if self.alive('mistral') and now != wanted:
+                raise SandboxError(
+                    'Mistral runs with the %s %s; run "tripleo-ffu-sandbox '
+                    'down" before switching to %s' % (now, what, wanted))
         self.make_dirs()
         self.info['transport'] = transport
+        self.info['undercloud'] = undercloud
+        if undercloud == 'queens':
+            self.info['queens_venv'] = self._queens_venv(queens_venv)
         self.allocate_ports()
         self.warnings = []
         for component in self.components():
@@ -97,6 +121,19 @@ class Sandbox(state.State):
             self.out('WARNING: %s' % message)
         self.out('Sandbox up in %.1f s. Use it: source %s'
                  % (time.monotonic() - started, self.rc_file))
+
+    @staticmethod
+    def _queens_venv(given):
+        venv = os.path.abspath(given or os.environ.get(
+            state.QUEENS_VENV_ENV) or '.venv-queens')
+        if not os.access(os.path.join(venv, 'bin', 'mistral-server'),
+                         os.X_OK):
+            raise SandboxError(
+                'no Queens undercloud venv at %s (Mistral 6, Heat 10 on '
+                'Python 2.7): make it with tools/setup-queens-env.sh, or '
+                'name it with --queens-venv or $%s'
+                % (venv, state.QUEENS_VENV_ENV))
+        return venv
 
     def down(self):
         stopped = []
@@ -137,10 +174,41 @@ class Sandbox(state.State):
         return rows
 
     def rc_text(self):
-        return RC_TEMPLATE.format(heat=self.heat_url,
-                                  mistral=self.mistral_url,
-                                  work_dir=self.work_dir,
-                                  state_dir=self.state_dir)
+        template = QUEENS_RC_TEMPLATE if self.queens else RC_TEMPLATE
+        return template.format(heat=self.heat_url, mistral=self.mistral_url,
+                               work_dir=self.work_dir,
+                               state_dir=self.state_dir,
+                               openstack=self.openstack_bin())
+
+    def versions(self):
+        """[(what, version)] of the undercloud the sandbox runs."""
+        python = self.server_bin('python')
+        script = (
+            'import sys, pkg_resources\n'
+            'print("Python %d.%d.%d" % sys.version_info[:3])\n'
+            'for name in ("python-openstackclient", "mistral", '
+            '"openstack-heat", "heat", "ansible-core", "ansible"):\n'
+            '    try:\n'
+            '        print("%s %s" % (name, pkg_resources.get_distribution('
+            'name).version))\n'
+            '    except pkg_resources.DistributionNotFound:\n'
+            '        pass\n')
+        out = subprocess.run([python, '-W', 'ignore', '-c', script],
+                             capture_output=True, text=True).stdout
+        labels = {'Python': 'Python (servers, CLI)',
+                  'python-openstackclient': 'openstack CLI',
+                  'mistral': 'Mistral', 'openstack-heat': 'Heat',
+                  'heat': 'Heat', 'ansible-core': 'Ansible (core)',
+                  'ansible': 'Ansible'}
+        rows = []
+        for line in out.splitlines():
+            name, version = line.split(' ', 1)
+            rows.append((labels.get(name, name), version))
+        return rows
+
+    def openstack_bin(self):
+        """The undercloud's openstack CLI (the Queens one on Queens)."""
+        return self.server_bin('openstack')
 
     # -- what the CLI, the reports and the tests reach through here ----
     def create_stack(self, kind, name, computes=1):

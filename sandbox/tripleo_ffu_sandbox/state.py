@@ -28,8 +28,15 @@ from tripleo_ffu_sandbox import processes
 from tripleo_ffu_sandbox.processes import SandboxError
 
 PORTS = ('pg_port', 'heat_port', 'mistral_port', 'workload_port',
-         'rabbit_port', 'rabbit_dist_port', 'epmd_port')
+         'rabbit_port', 'rabbit_dist_port', 'epmd_port', 'mariadb_port')
 STACK = 'overcloud'
+# The undercloud the servers are of: this Python's (Mistral 23, Heat 27 on
+# PostgreSQL) or a Queens one (Python 2.7: Mistral 6, Heat 10 on MariaDB,
+# from the venv tools/setup-queens-env.sh makes).
+UNDERCLOUDS = ('current', 'queens')
+QUEENS_VENV_ENV = 'TRIPLEO_FFU_QUEENS_VENV'
+# The services' database user on MariaDB.
+DB_USER = 'tripleo_ffu'
 START_TIMEOUT = 240
 
 
@@ -99,6 +106,8 @@ class State(object):
                 self.info[name] = processes.free_port()
         if not self.info.get('heat_auth_key'):
             self.info['heat_auth_key'] = secrets.token_hex(16)
+        if not self.info.get('db_password'):
+            self.info['db_password'] = secrets.token_hex(16)
         self.save_info()
 
     def check_port(self, name, port):
@@ -150,7 +159,31 @@ class State(object):
         """The key of the overcloud user, as the undercloud's mistral has."""
         return os.path.join(self.state_dir, 'ssh', 'id_ed25519')
 
+    @property
+    def undercloud(self):
+        return self.info.get('undercloud', 'current')
+
+    @property
+    def queens(self):
+        """True for a Queens-era undercloud (Python 2.7 servers)."""
+        return self.undercloud == 'queens'
+
+    def server_bin(self, name):
+        """A command of the undercloud's servers (mistral-server...)."""
+        if not self.queens:
+            return processes.venv_bin(name)
+        path = os.path.join(self.info['queens_venv'], 'bin', name)
+        if not os.access(path, os.X_OK):
+            raise SandboxError('%s not found in the Queens venv %s: make it '
+                               'with tools/setup-queens-env.sh'
+                               % (name, self.info['queens_venv']))
+        return path
+
     def db_url(self, name):
+        if self.queens:
+            return 'mysql+pymysql://%s:%s@127.0.0.1:%d/%s?charset=utf8' % (
+                DB_USER, self.info['db_password'],
+                self.info['mariadb_port'], name)
         return 'postgresql+psycopg2://postgres@127.0.0.1:%d/%s' % (
             self.info['pg_port'], name)
 

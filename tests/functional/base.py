@@ -80,6 +80,9 @@ class FunctionalTestCase(base.BaseTestCase):
         expected = os.environ.get('TRIPLEO_FFU_EXPECT_TRANSPORT')
         if expected:
             self.assertEqual(expected, self.sandbox.info.get('transport'))
+        self.assertEqual(
+            os.environ.get('TRIPLEO_FFU_EXPECT_UNDERCLOUD', 'current'),
+            self.sandbox.undercloud)
 
     def env(self, **extra):
         env = dict(os.environ)
@@ -93,7 +96,7 @@ class FunctionalTestCase(base.BaseTestCase):
     def openstack(self, *args, timeout=900, env=None):
         started = time.monotonic()
         proc = subprocess.run(
-            [os.path.join(BIN, 'openstack'), 'overcloud', 'ffwd-upgrade'] +
+            [self.sandbox.openstack_bin(), 'overcloud', 'ffwd-upgrade'] +
             list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL, text=True, timeout=timeout,
             env=env or self.env())

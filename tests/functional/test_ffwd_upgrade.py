@@ -45,6 +45,11 @@ class TestFastForwardUpgrade(base.FunctionalTestCase):
         prepared = self.prepare()
         self.assertSucceeded(prepared, 'prepare')
         self.assertIn('[download_config] SUCCESS', prepared.out)
+        # The executor's own Ansible checked the config: on a Queens
+        # undercloud, Mistral 6's executor on Python 2.7 with Ansible 2.9.
+        self.assertIn('checked with %s' % (
+            'ansible 2.9.' if self.sandbox.queens else 'ansible-core 2.15.'),
+            prepared.out)
         self.assertIn('step condition moved first: Controller '
                       'Controller/fast_forward_upgrade_tasks.yaml "Stop '
                       'keystone for the Ocata upgrade"', prepared.out)

@@ -230,13 +230,40 @@ class TestComponents(base.TestCase):
 
     def test_order_and_what_this_sandbox_has(self):
         names = [c.name for c in self.box.components()]
-        self.assertEqual(['postgres', 'heat', 'rabbitmq', 'mistral',
-                          'workload', 'node containers'], names)
-        wanted = [c.name for c in self.box.components() if c.wanted()]
-        self.assertNotIn('rabbitmq', wanted)
+        self.assertEqual(['postgres', 'mariadb', 'heat', 'rabbitmq',
+                          'mistral', 'workload', 'node containers'], names)
+
+        def wanted():
+            return [c.name for c in self.box.components() if c.wanted()]
+        self.assertEqual(['postgres', 'heat', 'mistral', 'workload',
+                          'node containers'], wanted())
         self.box.info['transport'] = 'rabbit'
-        self.assertIn('rabbitmq', [c.name for c in self.box.components()
-                                   if c.wanted()])
+        self.assertIn('rabbitmq', wanted())
+        # A Queens undercloud's servers keep their data in MariaDB.
+        self.box.info['undercloud'] = 'queens'
+        self.assertEqual(['mariadb', 'heat', 'rabbitmq', 'mistral',
+                          'workload', 'node containers'], wanted())
+
+    def test_a_queens_undercloud_needs_its_venv_and_cli(self):
+        self.box.info.update(undercloud='queens', queens_venv='/nowhere',
+                             mistral_port=1, heat_port=2, db_password='pw',
+                             mariadb_port=3)
+        e = self.assertRaises(processes.SandboxError, self.box.openstack_bin)
+        self.assertEqual('openstack not found in the Queens venv /nowhere: '
+                         'make it with tools/setup-queens-env.sh', str(e))
+        self.assertEqual('mysql+pymysql://tripleo_ffu:pw@127.0.0.1:3/heat'
+                         '?charset=utf8', self.box.db_url('heat'))
+        # The Queens openstack has no OS_AUTH_TYPE=none.
+        self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu_sandbox.sandbox.Sandbox.openstack_bin',
+            return_value='/q/bin/openstack'))
+        rc = self.box.rc_text()
+        self.assertIn('export OS_AUTH_TYPE=admin_token\n', rc)
+        self.assertIn('export OS_ENDPOINT=http://127.0.0.1:1/v2\n', rc)
+        self.assertIn('CLI is /q/bin/openstack', rc)
+        e = self.assertRaises(processes.SandboxError, self.box._queens_venv,
+                              '/nowhere')
+        self.assertIn('no Queens undercloud venv at /nowhere', str(e))
 
     def test_down_stops_in_reverse_by_pid_file(self):
         stopped = []
@@ -248,9 +275,11 @@ class TestComponents(base.TestCase):
             'tripleo_ffu_sandbox.components.node_containers.NodeContainers.'
             'stop', return_value=['node-0']))
         self.assertEqual(['node-0', 'workload', 'mistral', 'rabbitmq',
-                          'epmd', 'heat', 'postgres'], self.box.down())
+                          'epmd', 'heat', 'mariadb', 'postgres'],
+                         self.box.down())
         self.assertEqual(['workload.pid', 'mistral.pid', 'rabbitmq.pid',
-                          'epmd.pid', 'heat.pid', 'postgres.pid'], stopped)
+                          'epmd.pid', 'heat.pid', 'mariadb.pid',
+                          'postgres.pid'], stopped)
 
 
 class TestProcesses(base.TestCase):

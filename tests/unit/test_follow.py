@@ -252,6 +252,40 @@ class TestProgressLines(base.TestCase):
         self.assertEqual(['[run_playbook] ERROR: c0 failed at task "t"',
                           '[report_failure] SUCCESS'], self.lines)
 
+    def test_mistral_6_error_text_is_read_from_the_task_result(self):
+        # Mistral 6 writes state_info in its own shortened form.
+        error = {'status': 'FAILED', 'rc': 2,
+                 'message': 'c0 failed at task "t" (release ocata, step 2)'}
+        info = '{status: FAILED, rc: 2, message: c0 failed at task ...'
+        mistral = FakeMistral([('ERROR', [
+            task('r', 'run_playbook', 'ERROR', info=info)], {}, 'failed')])
+        mistral.results['r'] = error
+        self._follow(mistral)
+        self.assertEqual('[run_playbook] ERROR: c0 failed at task "t" '
+                         '(release ocata, step 2)', self.lines[0])
+
+    def test_mistral_6_without_field_lists(self):
+        # Mistral 6 refuses ?fields=: the whole execution, input dropped.
+        mistral = FakeMistral([('SUCCESS', [], {'status': 'SUCCESS'},
+                                None)])
+        asked = []
+
+        def no_fields(url):
+            asked.append(url)
+            raise Exception('Unknown argument: "fields"')
+
+        def whole(execution_id):
+            found = mistral._get(execution_id)
+            found.input = '{"extra_vars": {"ffu_db_password": "s3cret"}}'
+            return found
+        mistral.executions._get = no_fields
+        mistral.executions.get = whole
+        for _ in range(2):
+            execution = follow.get_execution(mistral, 'e1')
+            self.assertEqual('SUCCESS', execution.state)
+            self.assertIsNone(execution.input)
+        self.assertEqual(1, len(asked))
+
     def test_error_message(self):
         self.assertEqual('plain', follow.error_message('plain'))
         self.assertEqual('{not python', follow.error_message('{not python'))

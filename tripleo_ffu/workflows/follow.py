@@ -168,10 +168,24 @@ def get_execution(mistral, execution_id):
     """The execution without its input, which may carry passwords.
 
     Mistral's GET takes a field list; python-mistralclient's get() does
-    not pass one, hence its lower-level _get.
+    not pass one, hence its lower-level _get. Mistral 6 (Queens) takes
+    none ('Unknown argument: "fields"'): there the whole execution is
+    read and its input dropped at once.
     """
-    return call(mistral, mistral.executions._get, '/executions/%s?fields=%s'
-                % (execution_id, ','.join(EXECUTION_FIELDS)))
+    manager = mistral.executions
+    if not getattr(manager, 'tripleo_ffu_no_fields', False):
+        try:
+            return call(mistral, manager._get, '/executions/%s?fields=%s'
+                        % (execution_id, ','.join(EXECUTION_FIELDS)))
+        except MistralUnreachable:
+            raise
+        except Exception as e:
+            if 'Unknown argument: "fields"' not in str(e):
+                raise
+            manager.tripleo_ffu_no_fields = True
+    execution = call(mistral, manager.get, execution_id)
+    execution.input = None
+    return execution
 
 
 class LocalEvents(object):
@@ -299,11 +313,25 @@ class Follower(object):
         for task in changed:
             line = '[%s] %s' % (task.name, task.state)
             if task.state == 'ERROR' and task.state_info:
-                line += ': %s' % error_message(task.state_info)
+                line += ': %s' % self._task_error(task)
             self.write(line)
             if task.name == contract.LOCK_TASK and task.state == 'SUCCESS':
                 self._read_lock_result(task)
         return running
+
+    def _task_error(self, task):
+        """The message of a failed task.
+
+        From its state_info when Mistral wrote the error result as Python
+        text; Mistral 6 writes its own shortened '{key: value, ...}' form,
+        so then from the task's result.
+        """
+        message = error_message(task.state_info)
+        if message != task.state_info or not message.startswith('{'):
+            return message
+        full = call(self.mistral, self.mistral.tasks.get, task.id)
+        result = _json_dict(getattr(full, 'result', None))
+        return compat.text_type(result.get('message') or message)
 
     def _read_lock_result(self, task):
         """Learn the executor's work dir; say if a stale lock was taken."""

@@ -71,6 +71,17 @@ enabled = false
 token_response = {token_file}
 """
 
+# Heat Queens: heat-all's services and where its API listens.
+QUEENS_CONF = """
+[heat_all]
+enabled_services = api,engine
+
+[heat_api]
+bind_host = 127.0.0.1
+bind_port = {port}
+workers = 1
+"""
+
 
 def noauth_token(heat_url):
     """A Keystone v3 token body for Heat's noauth middleware."""
@@ -105,21 +116,26 @@ class Heat(state.Component):
         return processes.http_ok(self.state.heat_url + '/stacks', timeout)
 
     def write_config(self):
-        paste = os.path.join(sys.prefix, 'etc', 'heat', 'api-paste.ini')
+        prefix = (self.state.info['queens_venv'] if self.state.queens
+                  else sys.prefix)
+        paste = os.path.join(prefix, 'etc', 'heat', 'api-paste.ini')
         if not os.path.isfile(paste):
             raise SandboxError('Heat api-paste.ini not found at %s' % paste)
         token_file = os.path.join(self.state.state_dir, 'heat-token.json')
         with open(token_file, 'w') as f:
             json.dump(noauth_token(self.state.heat_url), f)
-        self.state.write_conf('heat', CONF.format(
+        text = CONF.format(
             log=self.log(), db=self.state.db_url('heat'),
             key=self.state.info['heat_auth_key'], paste=paste,
-            token_file=token_file))
+            token_file=token_file)
+        if self.state.queens:
+            text += QUEENS_CONF.format(port=self.state.info['heat_port'])
+        self.state.write_conf('heat', text)
 
     def start(self):
         self.write_config()
         postgres.sync_schema(self.state, [
-            ([processes.venv_bin('heat-manage'), '--config-file',
+            ([self.state.server_bin('heat-manage'), '--config-file',
               self.state.conf('heat'), 'db_sync'], 'heat-manage db_sync')])
         restarted = not self.state.alive('heat')
         if restarted:
@@ -131,12 +147,20 @@ class Heat(state.Component):
     def _start_server(self):
         port = self.state.info['heat_port']
         self.state.check_port('Heat', port)
-        self.state.out('Starting Heat (API + engine) on 127.0.0.1:%d' % port)
-        proc = processes.start(
-            [sys.executable, '-m', 'tripleo_ffu_sandbox.heat_server',
-             '--config-file', self.state.conf('heat'),
-             '--bind-port', str(port)],
-            self.state.log('heat-stdout'), self.state.pid_file('heat'))
+        if self.state.queens:
+            # Heat Queens still ships heat-all (API and engine in one
+            # process) and needs none of heat_server.py's fixes for 27.
+            what = 'Heat Queens (heat-all: API + engine)'
+            argv = [self.state.server_bin('heat-all'), '--config-file',
+                    self.state.conf('heat')]
+        else:
+            what = 'Heat (API + engine)'
+            argv = [sys.executable, '-m', 'tripleo_ffu_sandbox.heat_server',
+                    '--config-file', self.state.conf('heat'),
+                    '--bind-port', str(port)]
+        self.state.out('Starting %s on 127.0.0.1:%d' % (what, port))
+        proc = processes.start(argv, self.state.log('heat-stdout'),
+                               self.state.pid_file('heat'))
         processes.wait_until(lambda: self.healthy(timeout=10),
                              state.START_TIMEOUT, 'Heat', self.log(), proc)
 

@@ -98,7 +98,7 @@ class Mistral(state.Component):
 
     def start(self):
         self.write_config()
-        manage = processes.venv_bin('mistral-db-manage')
+        manage = self.state.server_bin('mistral-db-manage')
         conf = self.state.conf('mistral')
         postgres.sync_schema(self.state, [
             ([manage, '--config-file', conf, 'upgrade', 'head'],
@@ -132,7 +132,17 @@ class Mistral(state.Component):
     def _start_server(self):
         port = self.state.info['mistral_port']
         self.state.check_port('Mistral', port)
-        if self.state.transport == 'rabbit':
+        if self.state.queens:
+            # Mistral 6 on Python 2.7, stock, over RabbitMQ (its server
+            # forks the API, so the in-process fake transport cannot
+            # work); its executor imports this checkout's actions from the
+            # Queens venv and runs that venv's Ansible 2.9. Mistral 6 has
+            # no notifier.
+            what = 'Mistral 6 (stock mistral-server, Python 2.7, RabbitMQ)'
+            argv = [self.state.server_bin('mistral-server'), '--server',
+                    'api,engine,executor',
+                    '--config-file', self.state.conf('mistral')]
+        elif self.state.transport == 'rabbit':
             # The stock server: one process per component, over RabbitMQ,
             # as production runs it.
             what = 'Mistral (stock mistral-server, RabbitMQ transport)'

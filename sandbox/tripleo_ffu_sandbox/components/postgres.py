@@ -54,6 +54,10 @@ class PostgreSQL(state.Component):
         self.dir = os.path.join(sandbox_state.state_dir, 'postgresql')
         self.data = os.path.join(self.dir, 'data')
 
+    def wanted(self):
+        # A Queens undercloud's servers use MariaDB (components/mariadb.py).
+        return not self.state.queens
+
     @property
     def port(self):
         return self.state.info['pg_port']
@@ -150,12 +154,14 @@ def sync_schema(sandbox_state, steps):
     done = sandbox_state.info.setdefault('schemas', [])
     log_path = sandbox_state.log('db-sync')
     for argv, what in steps:
-        if what in done:
+        # Each undercloud has its own databases (PostgreSQL or MariaDB).
+        key = what if not sandbox_state.queens else '%s (queens)' % what
+        if key in done:
             continue
         sandbox_state.out('Running %s' % what)
         with open(log_path, 'ab') as log:
             if subprocess.run(argv, stdout=log,
                               stderr=subprocess.STDOUT).returncode:
                 raise SandboxError('%s failed; see %s' % (what, log_path))
-        done.append(what)
+        done.append(key)
         sandbox_state.save_info()

@@ -114,7 +114,8 @@ if tripleo-ffu-sandbox up; then
     if tripleo-ffu-sandbox up --transport rabbit; then
         TRIPLEO_FFU_EXPECT_TRANSPORT=rabbit python -m stestr \
             --test-path tests/functional run --concurrency 1 \
-            test_ffwd_upgrade.TestFastForwardUpgrade.test_happy_path ||
+            test_ffwd_upgrade.TestFastForwardUpgrade.test_happy_path \
+            test_ffwd_upgrade.TestQueensUndercloudUI ||
             PROBLEMS+=("functional tests over RabbitMQ")
         count_last_run
     else
@@ -137,7 +138,8 @@ if tripleo-ffu-sandbox up; then
         tripleo-ffu-sandbox versions
         TRIPLEO_FFU_EXPECT_UNDERCLOUD=queens python -m stestr \
             --test-path tests/functional run --concurrency 1 \
-            test_ffwd_upgrade.TestFastForwardUpgrade.test_happy_path ||
+            test_ffwd_upgrade.TestFastForwardUpgrade.test_happy_path \
+            test_ffwd_upgrade.TestQueensUndercloudUI ||
             PROBLEMS+=("functional tests on the Queens undercloud")
         count_last_run
     else

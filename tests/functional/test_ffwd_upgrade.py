@@ -12,11 +12,15 @@
 
 """Newton -> Queens through the real openstack CLI, Mistral, Heat, Ansible."""
 
+import json
 import os
 import re
+import subprocess
 
 from tests.functional import base
+from tripleo_ffu import contract
 from tripleo_ffu import paths
+from tripleo_ffu.v1 import environment
 from tripleo_ffu_sandbox import report
 
 
@@ -220,3 +224,47 @@ class TestErrors(base.FunctionalTestCase):
         result = self.prepare()
         self.assertFailed(result, '[update_stack] ERROR')
         self.assertIn(self.sandbox.heat_url.split('/v1')[0], result.out)
+
+
+# A UI of the Queens era: python-mistralclient 3.3 on Python 2.7 starts
+# the workflow and polls it, nothing of this project's client side.
+QUEENS_UI = """
+import json, sys, time
+from mistralclient.api.v2 import client
+args = json.load(sys.stdin)
+mistral = client.Client(mistral_url=args['url'])
+execution = mistral.executions.create(args['workflow'],
+                                      workflow_input=args['input'])
+deadline = time.time() + 600
+while execution.state == 'RUNNING' and time.time() < deadline:
+    time.sleep(1)
+    execution = mistral.executions.get(execution.id)
+print(json.dumps({'id': execution.id, 'state': execution.state,
+                  'output': json.loads(execution.output or '{}')}))
+"""
+
+
+class TestQueensUndercloudUI(base.FunctionalTestCase):
+
+    def test_prepare_started_by_a_queens_mistralclient(self):
+        if not self.sandbox.queens:
+            self.skipTest('a Queens undercloud only (the test command runs '
+                          'it on one)')
+        env, files, _ = environment.load(base.PREPARE_ENVS, [])
+        python = self.sandbox.server_bin('python')
+        proc = subprocess.run(
+            [python, '-c', QUEENS_UI], input=json.dumps({
+                'url': self.sandbox.mistral_url,
+                'workflow': contract.workflow_name('prepare'),
+                'input': {'stack': 'overcloud', 'environment': env,
+                          'files': files}}),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            timeout=700)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        done = json.loads(proc.stdout)
+        self.assertEqual('SUCCESS', done['state'], done)
+        self.assertIn('checked with ansible 2.9.', done['output']['message'])
+        # The project's CLI (the Queens one) sees the same execution.
+        status = self.openstack('status', done['id'])
+        self.assertEqual(0, status.rc, status)
+        self.assertIn('SUCCESS', status.stdout)

@@ -83,6 +83,17 @@ fi
     PROBLEMS+=("installing tripleo-ffu beside tripleoclient")
 export TRIPLEO_FFU_COEXIST_VENV=$COEXIST
 
+HAPPY_PATH=test_ffwd_upgrade.TestFastForwardUpgrade.test_happy_path
+# functional_phase WHAT VAR=VALUE TEST...: the tests on the sandbox just
+# started, which VAR=VALUE tells them to expect.
+functional_phase() {
+    local what=$1 expect=$2
+    shift 2
+    env "$expect" python -m stestr --test-path tests/functional run \
+        --concurrency 1 "$@" || PROBLEMS+=("functional tests $what")
+    count_last_run
+}
+
 echo "== sandbox for the functional tests"
 STATE_DIR=$(mktemp -d /var/tmp/tripleo-ffu-tests.XXXXXX)
 chmod 755 "$STATE_DIR"
@@ -112,12 +123,8 @@ if tripleo-ffu-sandbox up; then
     echo "== the happy path again on the distributed Mistral (RabbitMQ)"
     tripleo-ffu-sandbox down
     if tripleo-ffu-sandbox up --transport rabbit; then
-        TRIPLEO_FFU_EXPECT_TRANSPORT=rabbit python -m stestr \
-            --test-path tests/functional run --concurrency 1 \
-            test_ffwd_upgrade.TestFastForwardUpgrade.test_happy_path \
-            test_ffwd_upgrade.TestQueensUndercloudUI ||
-            PROBLEMS+=("functional tests over RabbitMQ")
-        count_last_run
+        functional_phase "over RabbitMQ" TRIPLEO_FFU_EXPECT_TRANSPORT=rabbit \
+            "$HAPPY_PATH"
     else
         PROBLEMS+=("sandbox up --transport rabbit")
         FAILED=$((FAILED + 1))
@@ -136,12 +143,9 @@ if tripleo-ffu-sandbox up; then
     elif tripleo-ffu-sandbox up --undercloud queens \
             --queens-venv "$QUEENS_VENV"; then
         tripleo-ffu-sandbox versions
-        TRIPLEO_FFU_EXPECT_UNDERCLOUD=queens python -m stestr \
-            --test-path tests/functional run --concurrency 1 \
-            test_ffwd_upgrade.TestFastForwardUpgrade.test_happy_path \
-            test_ffwd_upgrade.TestQueensUndercloudUI ||
-            PROBLEMS+=("functional tests on the Queens undercloud")
-        count_last_run
+        functional_phase "on the Queens undercloud" \
+            TRIPLEO_FFU_EXPECT_UNDERCLOUD=queens "$HAPPY_PATH" \
+            test_ffwd_upgrade.TestQueensUndercloudUI
     else
         PROBLEMS+=("sandbox up --undercloud queens")
         FAILED=$((FAILED + 1))

@@ -195,11 +195,7 @@ class Box(object):
 
     def env(self):
         env = dict(os.environ)
-        for line in sandbox_mod.Sandbox(
-                self.state_dir).rc_text().splitlines():
-            if line.startswith('export '):
-                key, value = line[7:].split('=', 1)
-                env[key] = value
+        env.update(sandbox_mod.Sandbox(self.state_dir).client_env())
         return env
 
     def reset(self):

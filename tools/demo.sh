@@ -1,21 +1,20 @@
 #!/bin/bash
 # Licensed under the Apache License, Version 2.0; see LICENSE.
 #
-# The main job: brings the sandbox undercloud up and upgrades the real
-# tripleo-heat-templates 8.4.1 overcloud "queens" from Newton to Queens on
-# its node containers over SSH: prepare, the FFU run, the final Queens step
-# per role (Controller then Compute), converge; then shows what changed on
-# each node and verifies it there.
+# The main job: brings a Queens undercloud up in the sandbox (Python 2.7,
+# Mistral 6, Heat 10 on MariaDB, RabbitMQ, Ansible 2.9 and the Queens
+# openstack CLI; tools/setup-queens-env.sh makes its venv) and upgrades the
+# real tripleo-heat-templates 8.4.1 overcloud "queens" from Newton to Queens
+# on its node containers over SSH: prepare, the FFU run, the final Queens
+# step per role (Controller then Compute), converge; then shows what changed
+# on each node and verifies it there.
 #
 #   tools/demo.sh           (state in $TRIPLEO_FFU_SANDBOX_DIR or default)
 #   tools/demo.sh --fast    the hand-written demo templates instead (a
 #                           minute; for task authors and quick checks)
-#   tools/demo.sh --fast --queens-undercloud
-#                           the same on a Queens undercloud: Python 2.7,
-#                           Mistral 6, Heat 10 on MariaDB, Ansible 2.9 and
-#                           the Queens openstack CLI (tools/setup-queens-
-#                           env.sh makes its venv); with --fast only, for
-#                           now: the THT 8.4.1 stack on Heat Queens is to do
+#   tools/demo.sh --current-undercloud
+#                           on the undercloud of this Python 3 instead
+#                           (Mistral, Heat and Ansible of today, PostgreSQL)
 #
 # The sandbox keeps running afterwards: `tripleo-ffu-sandbox down` stops it.
 
@@ -31,18 +30,16 @@ keeps_running() {
         "source <(tripleo-ffu-sandbox env); stop it: tripleo-ffu-sandbox down"
 }
 
-FAST=""; QUEENS_UNDERCLOUD=""
+FAST=""; QUEENS_UNDERCLOUD=1
 for arg in "$@"; do
     case $arg in
         --fast) FAST=1 ;;
-        --queens-undercloud) QUEENS_UNDERCLOUD=1 ;;
-        *) echo "usage: tools/demo.sh [--fast [--queens-undercloud]]" >&2
+        --current-undercloud) QUEENS_UNDERCLOUD="" ;;
+        *) echo "usage: tools/demo.sh [--fast] [--current-undercloud]" >&2
            exit 2 ;;
     esac
 done
 if [ -n "$QUEENS_UNDERCLOUD" ]; then
-    [ -n "$FAST" ] || { echo "--queens-undercloud needs --fast for now" \
-        "(the THT 8.4.1 stack on Heat Queens is not done yet)" >&2; exit 2; }
     # shellcheck source=tools/setup-queens-env.sh
     source "$ROOT/tools/setup-queens-env.sh"
     step "Sandbox Queens undercloud (MariaDB, Heat 10, RabbitMQ, Mistral 6" \

@@ -5,8 +5,9 @@
 # library versions of Queens (tools/vendor/queens-upper-constraints.txt, from
 # openstack/requirements at queens-eol): python-openstackclient 3.14,
 # osc-lib 1.9, cliff 2.11, python-mistralclient 3.3, mistral-lib 0.4,
-# python-heatclient 1.14, Mistral 6.0.6, Heat 10.0.3 (vendored: the package
-# index has none older than Rocky), Ansible 2.9; and this checkout.
+# python-heatclient 1.14, Keystone 13.0.4, Mistral 6.0.6, Heat 10.0.3
+# (vendored: the package index has none older than Rocky), Ansible 2.9;
+# and this checkout.
 # Python 2.7 is pyenv's (or TRIPLEO_FFU_PY27). Source it after
 # tools/setup-env.sh (its venv makes this one); it sets QUEENS_VENV.
 # Safe to run again: it only adds what is missing.

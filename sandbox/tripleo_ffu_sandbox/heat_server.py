@@ -48,10 +48,6 @@ For the real tripleo-heat-templates (Queens) overcloud, more:
   thread-safe: under the engine's threads about one parse in fifty
   failed ("Bad expression Parse error: unexpected end of statement").
   Parses are serialised with a lock.
-* THT's role templates carry `nova.flavor`, `glance.image` and
-  `nova.keypair` custom constraints that ask Nova and Glance, which the
-  sandbox does not have and no registry entry reaches (deployed servers
-  never use the values). Those constraints accept any value here.
 * CPython 3.11 before 3.11.8 (gh-106905) raises "SystemError: AST
   constructor recursion depth mismatch" when threads run ast.parse at the
   same time; Heat's convergence sync points ast.literal_eval every input,
@@ -134,19 +130,6 @@ def patch_ast_parse():
     ast.parse = parse
 
 
-class AnyValue(object):
-    """A custom constraint that accepts every value (no Nova, no Glance)."""
-
-    def validate(self, value, context, template=None):
-        return True
-
-
-def relax_cloud_constraints(resources):
-    resources.initialise()
-    for name in ('nova.flavor', 'glance.image', 'nova.keypair'):
-        resources.global_env().register_constraint(name, AnyValue)
-
-
 def patch_task_sleep(scheduler):
     def _sleep(runner, wait_time):
         if wait_time is not None:
@@ -181,7 +164,6 @@ def main(argv=None):
     from heat.common import profiler
     # Imported before the sanity check: they register the options it reads.
     from heat.engine.hot import functions
-    from heat.engine import resources
     from heat.engine import scheduler
     from heat.engine import service as engine_service
     from heat.engine import template  # noqa: F401
@@ -204,7 +186,6 @@ def main(argv=None):
     patch_task_sleep(scheduler)
     patch_yaql_parser(functions)
     patch_ast_parse()
-    relax_cloud_constraints(resources)
     use_dynamic_rpc_pools(oslo_messaging.server)
 
     engine = engine_service.EngineService(conf.host, rpc_api.ENGINE_TOPIC)

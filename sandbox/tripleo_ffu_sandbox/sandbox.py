@@ -26,6 +26,7 @@ import time
 
 from tripleo_ffu_sandbox.components import demo_nodes
 from tripleo_ffu_sandbox.components import heat
+from tripleo_ffu_sandbox.components import keystone
 from tripleo_ffu_sandbox.components import mariadb
 from tripleo_ffu_sandbox.components import mistral
 from tripleo_ffu_sandbox.components import node_containers
@@ -36,31 +37,21 @@ from tripleo_ffu_sandbox.processes import SandboxError
 from tripleo_ffu_sandbox import state
 
 # Start order; down stops in reverse.
-COMPONENTS = (postgres.PostgreSQL, mariadb.MariaDB, heat.Heat,
+COMPONENTS = (postgres.PostgreSQL, mariadb.MariaDB, keystone.Keystone,
+              heat.Heat,
               rabbitmq.RabbitMQ, mistral.Mistral, demo_nodes.DemoNodes,
               node_containers.NodeContainers)
 STACK = state.STACK
 SERVER_MODULES = ('psycopg2', 'mistral', 'heat')
 
-RC_TEMPLATE = """\
+RC_HEADER = """\
 # tripleo-ffu sandbox ({state_dir}): the openstack CLI without Keystone.
-export OS_AUTH_TYPE=none
-export OS_ENDPOINT={heat}
-export OS_WORKFLOWV2_ENDPOINT_OVERRIDE={mistral}
-export TRIPLEO_FFU_WORK_DIR={work_dir}
-export OVERCLOUD_STACK_NAME=overcloud
 """
-# The Queens openstack (3.14, in the Queens venv) has no OS_AUTH_TYPE=none
-# and ignores OS_WORKFLOWV2_ENDPOINT_OVERRIDE: an admin token with every
-# service at Mistral's URL, which is all the ffwd-upgrade commands use.
-QUEENS_RC_TEMPLATE = """\
+# A Queens undercloud's stackrc: Keystone v3 as its admin; the password is
+# read from a private file, never printed.
+QUEENS_RC_HEADER = """\
 # tripleo-ffu sandbox ({state_dir}), a Queens undercloud: its openstack
-# CLI is {openstack} (the ffwd-upgrade commands only).
-export OS_AUTH_TYPE=admin_token
-export OS_TOKEN=sandbox
-export OS_ENDPOINT={mistral}
-export TRIPLEO_FFU_WORK_DIR={work_dir}
-export OVERCLOUD_STACK_NAME=overcloud
+# CLI is {openstack}.
 """
 
 
@@ -173,12 +164,33 @@ class Sandbox(state.State):
                          stuck.get(name, '')))
         return rows
 
+    def client_env(self):
+        """[(name, value)]: the openstack CLI's environment here."""
+        if self.queens:
+            env = [('OS_AUTH_TYPE', 'password'),
+                   ('OS_AUTH_URL', self.keystone_url),
+                   ('OS_IDENTITY_API_VERSION', '3'),
+                   ('OS_USERNAME', keystone.ADMIN),
+                   ('OS_PASSWORD', self.info['keystone_password']),
+                   ('OS_PROJECT_NAME', keystone.ADMIN),
+                   ('OS_USER_DOMAIN_NAME', 'Default'),
+                   ('OS_PROJECT_DOMAIN_NAME', 'Default')]
+        else:
+            env = [('OS_AUTH_TYPE', 'none'),
+                   ('OS_ENDPOINT', self.heat_url),
+                   ('OS_WORKFLOWV2_ENDPOINT_OVERRIDE', self.mistral_url)]
+        return env + [('TRIPLEO_FFU_WORK_DIR', self.work_dir),
+                      ('OVERCLOUD_STACK_NAME', STACK)]
+
     def rc_text(self):
-        template = QUEENS_RC_TEMPLATE if self.queens else RC_TEMPLATE
-        return template.format(heat=self.heat_url, mistral=self.mistral_url,
-                               work_dir=self.work_dir,
-                               state_dir=self.state_dir,
-                               openstack=self.openstack_bin())
+        header = QUEENS_RC_HEADER if self.queens else RC_HEADER
+        lines = [header.format(state_dir=self.state_dir,
+                               openstack=self.openstack_bin())]
+        for name, value in self.client_env():
+            if name == 'OS_PASSWORD':
+                value = '$(cat %s)' % self.keystone_password_file
+            lines.append('export %s=%s\n' % (name, value))
+        return ''.join(lines)
 
     def versions(self):
         """[(what, version)] of the undercloud the sandbox runs."""
@@ -186,7 +198,7 @@ class Sandbox(state.State):
         script = (
             'import sys, pkg_resources\n'
             'print("Python %d.%d.%d" % sys.version_info[:3])\n'
-            'for name in ("python-openstackclient", "mistral", '
+            'for name in ("python-openstackclient", "keystone", "mistral", '
             '"openstack-heat", "heat", "ansible-core", "ansible"):\n'
             '    try:\n'
             '        print("%s %s" % (name, pkg_resources.get_distribution('
@@ -197,7 +209,8 @@ class Sandbox(state.State):
                              capture_output=True, text=True).stdout
         labels = {'Python': 'Python (servers, CLI)',
                   'python-openstackclient': 'openstack CLI',
-                  'mistral': 'Mistral', 'openstack-heat': 'Heat',
+                  'keystone': 'Keystone', 'mistral': 'Mistral',
+                  'openstack-heat': 'Heat',
                   'heat': 'Heat', 'ansible-core': 'Ansible (core)',
                   'ansible': 'Ansible'}
         rows = []

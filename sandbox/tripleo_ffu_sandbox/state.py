@@ -28,7 +28,8 @@ from tripleo_ffu_sandbox import processes
 from tripleo_ffu_sandbox.processes import SandboxError
 
 PORTS = ('pg_port', 'heat_port', 'mistral_port', 'workload_port',
-         'rabbit_port', 'rabbit_dist_port', 'epmd_port', 'mariadb_port')
+         'rabbit_port', 'rabbit_dist_port', 'epmd_port', 'mariadb_port',
+         'keystone_port')
 STACK = 'overcloud'
 # The undercloud the servers are of: this Python's (Mistral 23, Heat 27 on
 # PostgreSQL) or a Queens one (Python 2.7: Mistral 6, Heat 10 on MariaDB,
@@ -106,8 +107,9 @@ class State(object):
                 self.info[name] = processes.free_port()
         if not self.info.get('heat_auth_key'):
             self.info['heat_auth_key'] = secrets.token_hex(16)
-        if not self.info.get('db_password'):
-            self.info['db_password'] = secrets.token_hex(16)
+        for secret in ('db_password', 'keystone_password'):
+            if not self.info.get(secret):
+                self.info[secret] = secrets.token_hex(16)
         self.save_info()
 
     def check_port(self, name, port):
@@ -149,6 +151,26 @@ class State(object):
     @property
     def mistral_url(self):
         return 'http://127.0.0.1:%d/v2' % self.info['mistral_port']
+
+    @property
+    def keystone_url(self):
+        """Keystone's v3 API (a Queens undercloud only)."""
+        return 'http://127.0.0.1:%d/v3' % self.info['keystone_port']
+
+    @property
+    def keystone_password_file(self):
+        """The admin password, private, for the rc file to read."""
+        return os.path.join(self.state_dir, 'keystone-admin-password')
+
+    def keystone_session(self):
+        """A keystoneauth session as the undercloud's admin."""
+        from keystoneauth1.identity import v3
+        from keystoneauth1 import session
+
+        return session.Session(auth=v3.Password(
+            auth_url=self.keystone_url, username='admin',
+            password=self.info['keystone_password'], project_name='admin',
+            user_domain_name='Default', project_domain_name='Default'))
 
     @property
     def workload_url(self):
@@ -193,6 +215,11 @@ class State(object):
 
     def mistral_client(self):
         from mistralclient.api.v2 import client
+        if self.queens:
+            # Mistral checks tokens there, as on an undercloud.
+            token = self.keystone_session().get_token()
+            return client.Client(mistral_url=self.mistral_url,
+                                 auth_token=token)
         return client.Client(mistral_url=self.mistral_url)
 
 

@@ -86,10 +86,7 @@ class FunctionalTestCase(base.BaseTestCase):
 
     def env(self, **extra):
         env = dict(os.environ)
-        for line in self.sandbox.rc_text().splitlines():
-            if line.startswith('export '):
-                key, value = line[len('export '):].split('=', 1)
-                env[key] = value
+        env.update(self.sandbox.client_env())
         env.update(extra)
         return env
 

@@ -15,7 +15,10 @@
 import json
 import os
 import re
+import stat
 import subprocess
+
+import yaml
 
 from tests.functional import base
 from tripleo_ffu import contract
@@ -232,7 +235,7 @@ QUEENS_UI = """
 import json, sys, time
 from mistralclient.api.v2 import client
 args = json.load(sys.stdin)
-mistral = client.Client(mistral_url=args['url'])
+mistral = client.Client(mistral_url=args['url'], auth_token=args['token'])
 execution = mistral.executions.create(args['workflow'],
                                       workflow_input=args['input'])
 deadline = time.time() + 600
@@ -244,6 +247,18 @@ print(json.dumps({'id': execution.id, 'state': execution.state,
 """
 
 
+def readable_by_others(path):
+    """True when a user other than the owner can read `path`."""
+    if not os.stat(path).st_mode & stat.S_IROTH:
+        return False
+    parent = os.path.dirname(path)
+    while parent != os.path.dirname(parent):
+        if not os.stat(parent).st_mode & stat.S_IXOTH:
+            return False
+        parent = os.path.dirname(parent)
+    return True
+
+
 class TestQueensUndercloudUI(base.FunctionalTestCase):
 
     def test_prepare_started_by_a_queens_mistralclient(self):
@@ -252,9 +267,11 @@ class TestQueensUndercloudUI(base.FunctionalTestCase):
                           'it on one)')
         env, files, _ = environment.load(base.PREPARE_ENVS, [])
         python = self.sandbox.server_bin('python')
+        # A UI logs in to Keystone and calls Mistral with its token.
+        token = self.sandbox.keystone_session().get_token()
         proc = subprocess.run(
             [python, '-c', QUEENS_UI], input=json.dumps({
-                'url': self.sandbox.mistral_url,
+                'url': self.sandbox.mistral_url, 'token': token,
                 'workflow': contract.workflow_name('prepare'),
                 'input': {'stack': 'overcloud', 'environment': env,
                           'files': files}}),
@@ -268,3 +285,33 @@ class TestQueensUndercloudUI(base.FunctionalTestCase):
         status = self.openstack('status', done['id'])
         self.assertEqual(0, status.rc, status)
         self.assertIn('SUCCESS', status.stdout)
+
+        # The actions reached Heat through the token's catalog, and the
+        # inventory's Undercloud group names who ran it, as upstream's.
+        with open(os.path.join(paths.config_dir(self.sandbox.work_dir,
+                                                'overcloud'),
+                               paths.INVENTORY_FILE)) as f:
+            undercloud = yaml.safe_load(f)['Undercloud']['vars']
+        self.assertEqual(self.sandbox.keystone_url, undercloud['auth_url'])
+        self.assertEqual('admin', undercloud['username'])
+        self.assertEqual('admin', undercloud['project_name'])
+        # The token itself: in no output, in nothing under the work dir,
+        # in no file of the sandbox that another user can read.
+        self.assertNotIn(token, proc.stdout + proc.stderr)
+        self.assertNotIn(token, status.stdout + status.stderr)
+        self.assertNotIn(token, json.dumps(self.sandbox.mistral_client()
+                                           .executions.get(done['id'])
+                                           .to_dict()))
+        leaks = []
+        for root, dirs, names in os.walk(self.sandbox.state_dir):
+            in_work_dir = root.startswith(self.sandbox.work_dir)
+            for name in names:
+                path = os.path.join(root, name)
+                if not os.path.isfile(path) or os.path.islink(path):
+                    continue
+                if not (in_work_dir or readable_by_others(path)):
+                    continue
+                with open(path, 'rb') as f:
+                    if token.encode() in f.read():
+                        leaks.append(path)
+        self.assertEqual([], leaks)

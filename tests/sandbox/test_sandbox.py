@@ -230,8 +230,9 @@ class TestComponents(base.TestCase):
 
     def test_order_and_what_this_sandbox_has(self):
         names = [c.name for c in self.box.components()]
-        self.assertEqual(['postgres', 'mariadb', 'heat', 'rabbitmq',
-                          'mistral', 'workload', 'node containers'], names)
+        self.assertEqual(['postgres', 'mariadb', 'keystone', 'heat',
+                          'rabbitmq', 'mistral', 'workload',
+                          'node containers'], names)
 
         def wanted():
             return [c.name for c in self.box.components() if c.wanted()]
@@ -239,27 +240,35 @@ class TestComponents(base.TestCase):
                           'node containers'], wanted())
         self.box.info['transport'] = 'rabbit'
         self.assertIn('rabbitmq', wanted())
-        # A Queens undercloud's servers keep their data in MariaDB.
+        # A Queens undercloud's servers keep their data in MariaDB, and
+        # its Keystone gives tokens and the catalog.
         self.box.info['undercloud'] = 'queens'
-        self.assertEqual(['mariadb', 'heat', 'rabbitmq', 'mistral',
-                          'workload', 'node containers'], wanted())
+        self.assertEqual(['mariadb', 'keystone', 'heat', 'rabbitmq',
+                          'mistral', 'workload', 'node containers'],
+                         wanted())
 
     def test_a_queens_undercloud_needs_its_venv_and_cli(self):
         self.box.info.update(undercloud='queens', queens_venv='/nowhere',
                              mistral_port=1, heat_port=2, db_password='pw',
-                             mariadb_port=3)
+                             mariadb_port=3, keystone_port=4,
+                             keystone_password='secret-pw')
         e = self.assertRaises(processes.SandboxError, self.box.openstack_bin)
         self.assertEqual('openstack not found in the Queens venv /nowhere: '
                          'make it with tools/setup-queens-env.sh', str(e))
         self.assertEqual('mysql+pymysql://tripleo_ffu:pw@127.0.0.1:3/heat'
                          '?charset=utf8', self.box.db_url('heat'))
-        # The Queens openstack has no OS_AUTH_TYPE=none.
+        # Keystone's admin, as an undercloud's stackrc; the password only
+        # from its private file.
         self.useFixture(fixtures.MockPatch(
             'tripleo_ffu_sandbox.sandbox.Sandbox.openstack_bin',
             return_value='/q/bin/openstack'))
         rc = self.box.rc_text()
-        self.assertIn('export OS_AUTH_TYPE=admin_token\n', rc)
-        self.assertIn('export OS_ENDPOINT=http://127.0.0.1:1/v2\n', rc)
+        self.assertIn('export OS_AUTH_TYPE=password\n', rc)
+        self.assertIn('export OS_AUTH_URL=http://127.0.0.1:4/v3\n', rc)
+        self.assertIn('export OS_PASSWORD=$(cat %s)\n'
+                      % self.box.keystone_password_file, rc)
+        self.assertNotIn('secret-pw', rc)
+        self.assertIn(('OS_PASSWORD', 'secret-pw'), self.box.client_env())
         self.assertIn('CLI is /q/bin/openstack', rc)
         e = self.assertRaises(processes.SandboxError, self.box._queens_venv,
                               '/nowhere')
@@ -275,11 +284,11 @@ class TestComponents(base.TestCase):
             'tripleo_ffu_sandbox.components.node_containers.NodeContainers.'
             'stop', return_value=['node-0']))
         self.assertEqual(['node-0', 'workload', 'mistral', 'rabbitmq',
-                          'epmd', 'heat', 'mariadb', 'postgres'],
+                          'epmd', 'heat', 'keystone', 'mariadb', 'postgres'],
                          self.box.down())
         self.assertEqual(['workload.pid', 'mistral.pid', 'rabbitmq.pid',
-                          'epmd.pid', 'heat.pid', 'mariadb.pid',
-                          'postgres.pid'], stopped)
+                          'epmd.pid', 'heat.pid', 'keystone.pid',
+                          'mariadb.pid', 'postgres.pid'], stopped)
 
 
 class TestProcesses(base.TestCase):

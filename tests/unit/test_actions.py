@@ -111,6 +111,18 @@ class TestClients(base.TestCase):
                               context('secret-token', CATALOG), 'messaging')
         self.assertNotIn('secret-token', str(e))
 
+    def test_undercloud_identity_is_the_callers_without_token(self):
+        ctx = context('secret-token', CATALOG)
+        ctx.security.auth_uri = 'http://keystone:5000/v3'
+        ctx.security.user_name = 'admin'
+        ctx.security.project_name = 'admin'
+        ctx.security.auth_cacert = None
+        self.assertEqual({'auth_url': 'http://keystone:5000/v3',
+                          'username': 'admin', 'project_name': 'admin'},
+                         clients.undercloud_identity(ctx))
+        # No Keystone (no token): nothing to say.
+        self.assertEqual({}, clients.undercloud_identity(context()))
+
 
 class TestUpdateStack(base.TestCase):
 
@@ -222,6 +234,8 @@ class TestWaitStack(base.TestCase):
         self.assertEqual('SUCCESS', result['status'])
         self.assertEqual('UPDATE_COMPLETE', result['stack_status'])
         self.assertEqual(10, self.clock.now)
+        # Each poll spares Heat the outputs (costly on a THT stack).
+        self.heat.stacks.get.assert_called_with('oc', resolve_outputs=False)
 
     def test_failed_update_names_nested_failures(self):
         self.heat.stacks.get.return_value = fake_stack(

@@ -133,6 +133,17 @@ class TestInventory(base.TestCase):
         self.assertEqual('tripleo-admin',
                          inv['Compute']['vars']['ansible_ssh_user'])
 
+    def test_undercloud_group_carries_keystone_vars(self):
+        inv = inventory.build_inventory(
+            self.outputs, 'heat-admin', 'overcloud',
+            {'auth_url': 'http://ks/v3', 'username': 'admin'})
+        undercloud = inv['Undercloud']['vars']
+        self.assertEqual('http://ks/v3', undercloud['auth_url'])
+        self.assertEqual('admin', undercloud['username'])
+        self.assertEqual('overcloud', undercloud['plan'])
+        self.assertNotIn('auth_url', inventory.build_inventory(
+            self.outputs, 'heat-admin')['Undercloud']['vars'])
+
     def test_bootstrap_defaults_to_first_host(self):
         del self.outputs['ServerIdData']
         inv = inventory.build_inventory(self.outputs, 'heat-admin')

@@ -76,6 +76,23 @@ def service_endpoint(context, service_type, explicit_url=None):
     return url, token
 
 
+def undercloud_identity(context):
+    """The Undercloud inventory group's Keystone vars, as upstream's.
+
+    auth_url, username, project_name and cacert of the user who started
+    the workflow; {} without Keystone. Never the token: it would outlive
+    the run in a file, and no FFU task needs it.
+    """
+    security = getattr(context, 'security', None)
+    if not getattr(security, 'auth_token', None):
+        return {}
+    found = {'auth_url': getattr(security, 'auth_uri', None),
+             'username': getattr(security, 'user_name', None),
+             'project_name': getattr(security, 'project_name', None),
+             'cacert': getattr(security, 'auth_cacert', None)}
+    return dict((key, value) for key, value in found.items() if value)
+
+
 def heat_client(context, heat_url=None):
     from heatclient import client as heat
 

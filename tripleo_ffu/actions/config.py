@@ -56,7 +56,8 @@ class DownloadConfigAction(actions.Action):
         try:
             rendered, report = download.render_config(
                 outputs, self.node_user, self.stack,
-                deployments.gather(heat, self.stack))
+                deployments.gather(heat, self.stack),
+                clients.undercloud_identity(context))
             # Resolved here, in the executor: Mistral's engine builds the
             # action with the engine's environment.
             config_dir, previous = download.write_config(

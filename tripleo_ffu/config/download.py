@@ -143,10 +143,12 @@ def _role_files(role, role_data, report):
     return files
 
 
-def render_config(outputs, node_user, stack=None, deployments=()):
+def render_config(outputs, node_user, stack=None, deployments=(),
+                  undercloud=None):
     """Return (files, report) for the config dir of one stack.
 
-    `deployments`: the stack's software deployments (deployments.gather).
+    `deployments`: the stack's software deployments (deployments.gather);
+    `undercloud`: the Undercloud group's Keystone vars.
     """
     missing = [name for name in REQUIRED_OUTPUTS
                if not isinstance(outputs.get(name), dict)]
@@ -176,7 +178,8 @@ def render_config(outputs, node_user, stack=None, deployments=()):
                           else to_yaml(value))
     report.update(deployment_report)
 
-    inventory = inventory_mod.build_inventory(outputs, node_user, stack)
+    inventory = inventory_mod.build_inventory(outputs, node_user, stack,
+                                              undercloud)
     files[paths.INVENTORY_FILE] = to_yaml(inventory)
     files[paths.HYGIENE_REPORT] = to_yaml(report)
     return files, report

@@ -149,8 +149,11 @@ def servers_by_id(outputs):
     return servers
 
 
-def build_inventory(outputs, node_user, plan=None):
-    """A YAML-ready inventory dict (static form) for the stack outputs."""
+def build_inventory(outputs, node_user, plan=None, undercloud=None):
+    """A YAML-ready inventory dict (static form) for the stack outputs.
+
+    `undercloud`: more vars of the Undercloud group (its Keystone ones).
+    """
     hostnames = _mapping(outputs, 'RoleNetHostnameMap', required=True)
     ips = _mapping(outputs, 'RoleNetIpMap')
     server_id_data = _mapping(outputs, 'ServerIdData')
@@ -168,6 +171,7 @@ def build_inventory(outputs, node_user, plan=None):
                  'plan': plan,
                  'overcloud_keystone_url': outputs.get('KeystoneURL')},
     }}
+    inventory['Undercloud']['vars'].update(undercloud or {})
     roles, networks = [], set()
     for role in sorted(hostnames):
         bootstrap_id = bootstrap_server_id(server_id_data, role)

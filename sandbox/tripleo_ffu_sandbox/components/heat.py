@@ -24,6 +24,7 @@ import sys
 from tripleo_ffu import stacks
 
 from tripleo_ffu_sandbox.components import postgres
+from tripleo_ffu_sandbox import heat_plugins
 from tripleo_ffu_sandbox import processes
 from tripleo_ffu_sandbox.processes import SandboxError
 from tripleo_ffu_sandbox import state
@@ -48,6 +49,8 @@ rpc_response_timeout = 300
 # A real Queens overcloud's create request is ~1.6 MB (Heat's default
 # limit is 1 MiB); a real undercloud raises it too.
 max_json_body_size = 4194304
+# The sandbox's own plug-ins (heat_plugins/): no Nova or Glance here.
+plugin_dirs = {plugins}
 
 [paste_deploy]
 flavor = noauth
@@ -70,6 +73,8 @@ enabled = false
 # and Heat's own resources (SoftwareConfig...) then say "not available".
 token_response = {token_file}
 """
+
+PLUGINS_DIR = os.path.dirname(os.path.abspath(heat_plugins.__file__))
 
 # Heat Queens: heat-all's services and where its API listens.
 QUEENS_CONF = """
@@ -127,7 +132,7 @@ class Heat(state.Component):
         text = CONF.format(
             log=self.log(), db=self.state.db_url('heat'),
             key=self.state.info['heat_auth_key'], paste=paste,
-            token_file=token_file)
+            token_file=token_file, plugins=PLUGINS_DIR)
         if self.state.queens:
             text += QUEENS_CONF.format(port=self.state.info['heat_port'])
         self.state.write_conf('heat', text)

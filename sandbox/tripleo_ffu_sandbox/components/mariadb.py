@@ -28,7 +28,7 @@ from tripleo_ffu_sandbox import state
 
 SERVER = '/usr/sbin/mariadbd'
 # One database per server that keeps its data here.
-DATABASES = ('mistral', 'heat')
+DATABASES = ('mistral', 'heat', 'keystone')
 
 
 def _tool(*names):

@@ -15,7 +15,8 @@
 By default API, engine, executor and notifier run in one process
 (mistral_server.py, `fake:/` transport); with `--transport rabbit` the
 stock multi-process `mistral-server` over the sandbox's RabbitMQ. No
-Keystone: the actions get Heat's endpoint from the environment.
+Keystone: the actions get Heat's endpoint from the environment; on a
+Queens undercloud, Keystone's token and catalog (components/keystone.py).
 """
 
 import os
@@ -53,12 +54,26 @@ max_pool_size = 20
 max_overflow = 40
 
 [pecan]
-auth_enable = False
+auth_enable = {auth_enable}
 
 [cron_trigger]
 enabled = False
 # Lets the stock mistral-server master exit cleanly on SIGTERM.
 run_in_api = False
+"""
+# A Queens undercloud: tokens checked by Keystone, whose catalog the
+# actions get with the token (the executor's environment names no URL).
+KEYSTONE_CONF = """
+[keystone_authtoken]
+auth_uri = {keystone}
+www_authenticate_uri = {keystone}
+auth_url = {keystone}
+auth_type = password
+username = admin
+password = {password}
+project_name = admin
+user_domain_name = Default
+project_domain_name = Default
 """
 
 
@@ -83,6 +98,11 @@ class Mistral(state.Component):
         return self.state.mistral_url
 
     def healthy(self):
+        if self.state.queens:
+            # Behind Keystone: its version document is what answers
+            # without a token.
+            root = self.state.mistral_url.rsplit('/', 1)[0]
+            return processes.http_ok(root + '/')
         return processes.http_ok(self.state.mistral_url +
                                  '/workflows?limit=1')
 
@@ -91,10 +111,16 @@ class Mistral(state.Component):
             transport_url = rabbitmq.RabbitMQ(self.state).url()
         else:
             transport_url = 'fake:/'
-        self.state.write_conf('mistral', CONF.format(
+        text = CONF.format(
             log=self.log(), db=self.state.db_url('mistral'),
             port=self.state.info['mistral_port'],
-            transport_url=transport_url, log_levels=log_levels()))
+            transport_url=transport_url, log_levels=log_levels(),
+            auth_enable=self.state.queens)
+        if self.state.queens:
+            text += KEYSTONE_CONF.format(
+                keystone=self.state.keystone_url,
+                password=self.state.info['keystone_password'])
+        self.state.write_conf('mistral', text)
 
     def start(self):
         self.write_config()
@@ -112,10 +138,13 @@ class Mistral(state.Component):
     def environment(self):
         """The executor's environment: what an undercloud's has."""
         sandbox = self.state
-        return dict(
-            os.environ, TRIPLEO_FFU_ORCHESTRATION_URL=sandbox.heat_url,
-            # The lock action asks Mistral which executions run.
-            TRIPLEO_FFU_WORKFLOWV2_URL=sandbox.mistral_url,
+        env = dict(os.environ)
+        if not sandbox.queens:
+            # No Keystone: the actions' endpoints (the lock action asks
+            # Mistral which executions run).
+            env.update(TRIPLEO_FFU_ORCHESTRATION_URL=sandbox.heat_url,
+                       TRIPLEO_FFU_WORKFLOWV2_URL=sandbox.mistral_url)
+        env.update(
             # Where a workflow started without a work_dir (a UI's
             # defaults) writes: inside the sandbox.
             TRIPLEO_FFU_WORK_DIR=sandbox.work_dir,
@@ -128,6 +157,7 @@ class Mistral(state.Component):
             # /usr/share/ansible/roles (fetched with THT).
             ANSIBLE_ROLES_PATH=queens.common_roles_dir(
                 os.path.join(sandbox.state_dir, 'tht')))
+        return env
 
     def _start_server(self):
         port = self.state.info['mistral_port']

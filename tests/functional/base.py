@@ -19,6 +19,7 @@ tests skip and say why.
 
 import logging
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -160,3 +161,32 @@ class WorkloadProbe(object):
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+
+
+def files_containing(root, needles):
+    needles = [n.encode() for n in needles]
+    for directory, _, names in os.walk(root):
+        if '/postgresql' in directory:
+            # The databases: see doc/secrets.rst for what they hold.
+            continue
+        for name in names:
+            path = os.path.join(directory, name)
+            try:
+                with open(path, 'rb') as f:
+                    data = f.read()
+            except OSError:
+                continue
+            if any(n in data for n in needles):
+                yield path
+
+
+def readable_by_others(path, root):
+    """True if a user other than the owner (group or other) can read it."""
+    if stat.S_IMODE(os.stat(path).st_mode) & 0o044 == 0:
+        return False
+    directory = os.path.dirname(path)
+    while directory.startswith(root) and directory != root:
+        if stat.S_IMODE(os.stat(directory).st_mode) & 0o011 == 0:
+            return False
+        directory = os.path.dirname(directory)
+    return True

@@ -365,6 +365,7 @@ class TestSecrets(SafetyTestCase):
 
     SECRET = 'Sup3r-S3cret-Adm1n-4711'
     EXTRA = 'Xtra-S3cret-0815'
+    PS_SECRET = 'Ps-S3cret-4242'
 
     def test_secrets_stay_out_of_outputs_and_shared_files(self):
         env_file = os.path.join(self.useFixture(fixtures.TempDir()).path,
@@ -389,8 +390,43 @@ class TestSecrets(SafetyTestCase):
             self.assertNotIn(self.EXTRA, out)
         self.assertIn('<hidden>', outputs[1])
         for root in (self.sandbox.state_dir,):
-            for path in files_containing(root, (self.SECRET, self.EXTRA)):
-                self.assertFalse(readable_by_others(path, root), path)
+            for path in base.files_containing(root, (self.SECRET, self.EXTRA)):
+                self.assertFalse(base.readable_by_others(path, root), path)
+
+    def test_extra_vars_off_the_process_list(self):
+        """While Ansible runs, no command line shows the extra vars.
+
+        Passed as @file, as the docs advise for secrets (the operator's
+        own command line is anybody's to read too).
+        """
+        self.slow('overcloud-controller-0', 8, 'repo ocata')
+        secret_vars = os.path.join(
+            self.useFixture(fixtures.TempDir()).path, 'vars.json')
+        with open(secret_vars, 'w') as f:
+            f.write('{"ffu_db_password": "%s"}' % self.PS_SECRET)
+        proc = self.start_cli('run', '--yes', '--extra-vars',
+                              '@' + secret_vars)
+        record = self.wait_ansible_running()
+        seen = []
+        for _ in range(10):
+            for name in os.listdir('/proc'):
+                try:
+                    with open('/proc/%s/cmdline' % name, 'rb') as f:
+                        seen.append(f.read().replace(b'\0', b' '))
+                except (OSError, ValueError):
+                    continue
+            time.sleep(0.3)
+        out, _ = proc.communicate(timeout=600)
+        self.assertEqual(0, proc.returncode, out)
+        commands = [c for c in seen if b'ansible-playbook' in c]
+        self.assertTrue(commands, 'no ansible-playbook seen running')
+        self.assertEqual(
+            [], [c for c in seen if self.PS_SECRET.encode() in c])
+        # Ansible read them from the run's private file.
+        vars_file = os.path.join(os.path.dirname(record['events_file']),
+                                 'extra-vars.json')
+        self.assertIn(('@' + vars_file).encode(), commands[0])
+        self.assertEqual(0o600, stat.S_IMODE(os.stat(vars_file).st_mode))
 
     def _prepare_args(self):
         args = ['prepare', '--yes']
@@ -406,35 +442,6 @@ class TestSecrets(SafetyTestCase):
             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
             timeout=900, env=self.env())
         return base.Result(proc, time.monotonic() - started)
-
-
-def files_containing(root, needles):
-    needles = [n.encode() for n in needles]
-    for directory, _, names in os.walk(root):
-        if '/postgresql' in directory:
-            # The databases: see doc/secrets.rst for what they hold.
-            continue
-        for name in names:
-            path = os.path.join(directory, name)
-            try:
-                with open(path, 'rb') as f:
-                    data = f.read()
-            except OSError:
-                continue
-            if any(n in data for n in needles):
-                yield path
-
-
-def readable_by_others(path, root):
-    """True if a user other than the owner (group or other) can read it."""
-    if stat.S_IMODE(os.stat(path).st_mode) & 0o044 == 0:
-        return False
-    directory = os.path.dirname(path)
-    while directory.startswith(root) and directory != root:
-        if stat.S_IMODE(os.stat(directory).st_mode) & 0o011 == 0:
-            return False
-        directory = os.path.dirname(directory)
-    return True
 
 
 class TestRemoteFollower(SafetyTestCase):

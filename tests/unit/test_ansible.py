@@ -152,23 +152,31 @@ class TestRunner(base.TestCase):
         self.assertEqual(
             ['ap', '-i', 'inv', 'pb'] + root + [
                 '-vv', '--limit', 'c0', '--tags', 't', '--skip-tags', 's',
-                '--extra-vars', '{"a": 1, "b": "x"}'],
+                '--extra-vars', '@/run/extra-vars.json'],
             runner.build_command('ap', 'pb', 'inv', 'c0', 't', 's',
-                                 {'b': 'x', 'a': 1}, 2))
-        self.assertEqual(['ap', '-i', 'inv', 'pb'] + root + [
-            '--extra-vars', 'k=v'], runner.build_command('ap', 'pb', 'inv',
-                                                         extra_vars='k=v'))
+                                 '/run/extra-vars.json', 2))
         self.assertIn('-vvvvv', runner.build_command('a', 'p', 'i',
                                                      verbosity=9))
         # --ssh-user wins over the inventory's user: both names, as extra
         # vars, after the operator's.
         self.assertEqual(
             ['a', '-i', 'i', 'p'] + root + [
-                '--extra-vars', 'k=v', '--extra-vars',
+                '--extra-vars', '@x.json', '--extra-vars',
                 '{"ansible_ssh_user": "tripleo-admin", "ansible_user": '
                 '"tripleo-admin"}'],
-            runner.build_command('a', 'p', 'i', extra_vars='k=v',
+            runner.build_command('a', 'p', 'i', extra_vars_file='x.json',
                                  remote_user='tripleo-admin'))
+
+    def test_extra_vars_go_to_a_private_file(self):
+        path = runner.write_extra_vars(self.dir, 'db_password=s3cret k=v')
+        self.assertEqual(0o600, stat.S_IMODE(os.stat(path).st_mode))
+        with open(path) as f:
+            self.assertEqual({'db_password': 's3cret', 'k': 'v'},
+                             json.load(f))
+        argv = runner.build_command('ap', 'pb', 'inv', extra_vars_file=path)
+        self.assertNotIn('s3cret', ' '.join(argv))
+        self.assertIsNone(runner.write_extra_vars(self.dir, {}))
+        self.assertIsNone(runner.write_extra_vars(self.dir, None))
 
     def test_success_writes_cfg_script_and_recap(self):
         self.useFixture(fixtures.EnvironmentVariable(

@@ -97,11 +97,6 @@ class AnsiblePlaybookAction(actions.Action):
         execution_id = context.execution.workflow_execution_id or 'manual'
         try:
             ansible_playbook = runner.find_ansible_playbook()
-            argv = runner.build_command(
-                ansible_playbook, self.playbook,
-                self._inventory(config_dir), self.limit_hosts, self.tags,
-                self.skip_tags, self.extra_vars, self.verbosity,
-                self.node_user)
         except runner.PlaybookError as e:
             return actions.Result(error=str(e))
         lock_path = locks.ansible_lock_path(work_dir, self.stack)
@@ -111,7 +106,13 @@ class AnsiblePlaybookAction(actions.Action):
                 return actions.Result(error='Not running %s: %s' % (
                     self.playbook, lock.ansible_problem(previous,
                                                         self.stack)))
-            runs.create(work_dir, self.stack, execution_id)
+            run_dir = runs.create(work_dir, self.stack, execution_id)
+            argv = runner.build_command(
+                ansible_playbook, self.playbook,
+                self._inventory(config_dir), self.limit_hosts, self.tags,
+                self.skip_tags,
+                runner.write_extra_vars(run_dir, self.extra_vars),
+                self.verbosity, self.node_user)
             events_file = runs.events_file(work_dir, self.stack,
                                            execution_id)
             started = runner.start_playbook(config_dir, argv, events_file)

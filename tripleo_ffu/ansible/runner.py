@@ -20,6 +20,7 @@ import sys
 import time
 
 from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu.ansible import inputs
 from tripleo_ffu import compat
 from tripleo_ffu import contract
 from tripleo_ffu import files
@@ -31,6 +32,8 @@ CALLBACK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 # Discovered per host (EL7 nodes have Python 2.7); an inventory can pin
 # ansible_python_interpreter per host.
 DEFAULT_INTERPRETER = 'auto_silent'
+# In the run's dir: the operator's extra vars, for --extra-vars @file.
+EXTRA_VARS_FILE = 'extra-vars.json'
 
 ANSIBLE_CFG = """\
 [defaults]
@@ -86,15 +89,18 @@ def find_ansible_playbook():
 
 
 def build_command(ansible_playbook, playbook, inventory, limit_hosts=None,
-                  tags=None, skip_tags=None, extra_vars=None, verbosity=0,
-                  remote_user=None):
-    """The argv of the run; `extra_vars` is a dict or a string.
+                  tags=None, skip_tags=None, extra_vars_file=None,
+                  verbosity=0, remote_user=None):
+    """The argv of the run.
 
-    `remote_user` overrides the inventory's user: as extra vars (both
-    names Ansible reads), since -u loses to inventory variables.
-    Tasks run as root unless a play says otherwise, as upstream's runs of
-    these playbooks did (become, become_user root): the Queens upgrade and
-    post-upgrade step playbooks do not escalate themselves.
+    The operator's extra vars come from `extra_vars_file`
+    (write_extra_vars), never the command line, which every local user
+    can read while the run lasts. `remote_user` overrides the inventory's
+    user: as extra vars (both names Ansible reads), since -u loses to
+    inventory variables. Tasks run as root unless a play says otherwise,
+    as upstream's runs of these playbooks did (become, become_user root):
+    the Queens upgrade and post-upgrade step playbooks do not escalate
+    themselves.
     """
     argv = [ansible_playbook, '-i', inventory, playbook, '--become',
             '--become-user', 'root']
@@ -106,15 +112,28 @@ def build_command(ansible_playbook, playbook, inventory, limit_hosts=None,
         argv += ['--tags', tags]
     if skip_tags:
         argv += ['--skip-tags', skip_tags]
-    if extra_vars:
-        if isinstance(extra_vars, dict):
-            extra_vars = json.dumps(extra_vars, sort_keys=True)
-        argv += ['--extra-vars', extra_vars]
+    if extra_vars_file:
+        argv += ['--extra-vars', '@' + extra_vars_file]
     if remote_user:
         argv += ['--extra-vars', json.dumps(
             {'ansible_user': remote_user, 'ansible_ssh_user': remote_user},
             sort_keys=True)]
     return argv
+
+
+def write_extra_vars(run_dir, extra_vars):
+    """Write the operator's extra vars to the run dir, private (0600).
+
+    Returns the JSON file's path, or None when there are none.
+    `extra_vars`: a dict, or --extra-vars text (inputs.parse_extra_vars).
+    """
+    values = inputs.parse_extra_vars(extra_vars)
+    if not values:
+        return None
+    path = os.path.join(run_dir, EXTRA_VARS_FILE)
+    with files.open_private(path) as f:
+        json.dump(values, f, sort_keys=True)
+    return path
 
 
 def write_ansible_cfg(config_dir, log_path, interpreter=DEFAULT_INTERPRETER):
@@ -180,7 +199,7 @@ def write_command_script(run_dir, config_dir, argv, env):
               sorted(env.items())]
     lines.append('exec %s "$@"' % ' '.join(
         compat.shell_quote(a) for a in argv))
-    # 0700: the command line may carry extra vars.
+    # 0700 and private like the extra vars file it names.
     with files.open_private(path, 0o700) as f:
         f.write('\n'.join(lines) + '\n')
     return path

@@ -88,6 +88,7 @@ class Keystone(state.Component):
         keys = os.path.join(self.state.state_dir, 'keystone')
         for name in ('fernet', 'credential'):
             os.makedirs(os.path.join(keys, name), mode=0o700, exist_ok=True)
+        os.chmod(keys, 0o700)
         self.state.write_conf('keystone', CONF.format(
             log=self.log(), keys=keys, db=self.state.db_url('keystone'),
             paste=paste))

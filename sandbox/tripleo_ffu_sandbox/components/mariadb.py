@@ -88,6 +88,9 @@ class MariaDB(state.Component):
             if result.returncode:
                 raise SandboxError('mariadb-install-db failed: %s'
                                    % (result.stderr or result.stdout))
+        # The databases hold the services' secrets and the tokens Mistral
+        # keeps with each execution: private, as an undercloud's.
+        os.chmod(self.dir, 0o700)
         self.state.out('Starting MariaDB on 127.0.0.1:%d' % self.port)
         proc = processes.start(
             [SERVER, '--no-defaults', '--datadir=%s' % self.data,

@@ -167,14 +167,15 @@ class Sandbox(state.State):
     def client_env(self):
         """[(name, value)]: the openstack CLI's environment here."""
         if self.queens:
+            admin = state.KEYSTONE_ADMIN
             env = [('OS_AUTH_TYPE', 'password'),
                    ('OS_AUTH_URL', self.keystone_url),
                    ('OS_IDENTITY_API_VERSION', '3'),
-                   ('OS_USERNAME', keystone.ADMIN),
+                   ('OS_USERNAME', admin['username']),
                    ('OS_PASSWORD', self.info['keystone_password']),
-                   ('OS_PROJECT_NAME', keystone.ADMIN),
-                   ('OS_USER_DOMAIN_NAME', 'Default'),
-                   ('OS_PROJECT_DOMAIN_NAME', 'Default')]
+                   ('OS_PROJECT_NAME', admin['project_name']),
+                   ('OS_USER_DOMAIN_NAME', admin['user_domain_name']),
+                   ('OS_PROJECT_DOMAIN_NAME', admin['project_domain_name'])]
         else:
             env = [('OS_AUTH_TYPE', 'none'),
                    ('OS_ENDPOINT', self.heat_url),

@@ -38,6 +38,11 @@ UNDERCLOUDS = ('current', 'queens')
 QUEENS_VENV_ENV = 'TRIPLEO_FFU_QUEENS_VENV'
 # The services' database user on MariaDB.
 DB_USER = 'tripleo_ffu'
+# Who the CLI, the sandbox and Mistral are in a Queens undercloud's
+# Keystone (the password is generated: info['keystone_password']).
+KEYSTONE_ADMIN = {'username': 'admin', 'project_name': 'admin',
+                  'user_domain_name': 'Default',
+                  'project_domain_name': 'Default'}
 START_TIMEOUT = 240
 
 
@@ -168,9 +173,8 @@ class State(object):
         from keystoneauth1 import session
 
         return session.Session(auth=v3.Password(
-            auth_url=self.keystone_url, username='admin',
-            password=self.info['keystone_password'], project_name='admin',
-            user_domain_name='Default', project_domain_name='Default'))
+            auth_url=self.keystone_url,
+            password=self.info['keystone_password'], **KEYSTONE_ADMIN))
 
     @property
     def workload_url(self):

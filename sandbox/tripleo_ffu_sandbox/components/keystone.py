@@ -60,7 +60,7 @@ config_file = {paste}
 """
 SERVER = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), 'keystone_server.py')
-ADMIN = 'admin'
+ADMIN = state.KEYSTONE_ADMIN
 REGION = 'regionOne'
 
 
@@ -111,9 +111,9 @@ class Keystone(state.Component):
             (manage + conf + [
                 'bootstrap', '--bootstrap-password',
                 self.state.info['keystone_password'],
-                '--bootstrap-username', ADMIN,
-                '--bootstrap-project-name', ADMIN,
-                '--bootstrap-role-name', ADMIN,
+                '--bootstrap-username', ADMIN['username'],
+                '--bootstrap-project-name', ADMIN['project_name'],
+                '--bootstrap-role-name', 'admin',
                 '--bootstrap-region-id', REGION,
                 '--bootstrap-admin-url', url,
                 '--bootstrap-internal-url', url,

@@ -69,11 +69,11 @@ auth_uri = {keystone}
 www_authenticate_uri = {keystone}
 auth_url = {keystone}
 auth_type = password
-username = admin
+username = {username}
 password = {password}
-project_name = admin
-user_domain_name = Default
-project_domain_name = Default
+project_name = {project_name}
+user_domain_name = {user_domain_name}
+project_domain_name = {project_domain_name}
 """
 
 
@@ -119,7 +119,8 @@ class Mistral(state.Component):
         if self.state.queens:
             text += KEYSTONE_CONF.format(
                 keystone=self.state.keystone_url,
-                password=self.state.info['keystone_password'])
+                password=self.state.info['keystone_password'],
+                **state.KEYSTONE_ADMIN)
         self.state.write_conf('mistral', text)
 
     def start(self):

@@ -389,10 +389,9 @@ def bench_queens(args, _box):
             box.up()
             env = box.env()
             seconds, out = openstack(
-                box, 'prepare', '--yes', *sum(
-                    (['-e', p] for p in sandbox_mod.Sandbox(
-                        box.state_dir).environments('queens', 'prepare')),
-                    []))
+                box, 'prepare', '--yes', *sandbox_mod.Sandbox(
+                    box.state_dir).step_arguments('queens', 'prepare',
+                                                  'overcloud'))
             config_dir = paths.config_dir(env['TRIPLEO_FFU_WORK_DIR'],
                                           'overcloud')
             box.reset()

@@ -95,12 +95,9 @@ PY
     step "openstack overcloud ffwd-upgrade run --stack queens"
     openstack overcloud ffwd-upgrade run --yes --stack queens
     for role in Controller Compute; do
-        for playbook in upgrade_steps deploy_steps post_upgrade_steps; do
-            step "Final Queens step, $role: ffwd-upgrade run --playbook" \
-                "${playbook}_playbook.yaml --limit $role"
-            openstack overcloud ffwd-upgrade run --yes --stack queens \
-                --playbook "${playbook}_playbook.yaml" --limit "$role"
-        done
+        step "Final Queens step, $role: ffwd-upgrade run --roles $role"
+        openstack overcloud ffwd-upgrade run --yes --stack queens \
+            --roles "$role"
     done
     step "openstack overcloud ffwd-upgrade converge --stack queens"
     # shellcheck disable=SC2046

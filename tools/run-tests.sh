@@ -83,6 +83,34 @@ fi
     PROBLEMS+=("installing tripleo-ffu beside tripleoclient")
 export TRIPLEO_FFU_COEXIST_VENV=$COEXIST
 
+echo "== python-tripleoclient 9.3.1 (Queens) coexistence venv (Python 2.7)"
+# Its ffwd-upgrade commands share our names. Only what resolves a command
+# name is installed (its entry points and plugin module's imports), not
+# its dependencies (tripleo-common, the clients of a whole undercloud).
+COEXIST_QUEENS=${TRIPLEO_FFU_COEXIST_QUEENS_VENV:-$ROOT/.venv-coexist-queens}
+if [ -n "$QUEENS_VENV" ]; then
+    if [ ! -f "$COEXIST_QUEENS/.tripleoclient-installed" ]; then
+        rm -rf "$COEXIST_QUEENS"
+        "$VENV/bin/virtualenv" -q -p "$(find_python27)" --pip 20.3.4 \
+            --setuptools 44.1.1 --wheel 0.37.1 "$COEXIST_QUEENS" \
+            >"$COEXIST_QUEENS.log" 2>&1 &&
+        "$COEXIST_QUEENS/bin/pip" install -q -c "$CONSTRAINTS" \
+            python-openstackclient python-mistralclient python-heatclient \
+            PyYAML monotonic python-swiftclient websocket-client \
+            >>"$COEXIST_QUEENS.log" 2>&1 &&
+        "$COEXIST_QUEENS/bin/pip" install -q --no-deps \
+            'python-tripleoclient==9.3.1' >>"$COEXIST_QUEENS.log" 2>&1 &&
+        touch "$COEXIST_QUEENS/.tripleoclient-installed" || {
+            tail -n 40 "$COEXIST_QUEENS.log"
+            PROBLEMS+=("installing python-tripleoclient 9.3.1")
+        }
+    fi
+    "$COEXIST_QUEENS/bin/pip" install -q --no-deps -e "$ROOT" \
+        >>"$COEXIST_QUEENS.log" 2>&1 ||
+        PROBLEMS+=("installing tripleo-ffu beside tripleoclient 9.3.1")
+    export TRIPLEO_FFU_COEXIST_QUEENS_VENV=$COEXIST_QUEENS
+fi
+
 HAPPY_PATH=test_ffwd_upgrade.TestFastForwardUpgrade.test_happy_path
 QUEENS_PROCEDURE=test_queens_stack.TestQueensStack
 # functional_phase WHAT VAR=VALUE TEST...: the tests on the sandbox just

@@ -59,6 +59,12 @@ DEFAULT_TIMEOUT_MIN = 240
 DEFAULT_SSH_USER = 'heat-admin'
 DEFAULT_QUEUE = 'tripleo'
 DEFAULT_PLAYBOOK = 'fast_forward_upgrade_playbook.yaml'
+# The final step of a role, in order (upstream's `overcloud upgrade run
+# --roles`): the Queens upgrade tasks, the deploy steps, the post-upgrade
+# tasks.
+FINAL_STEP_PLAYBOOKS = ('upgrade_steps_playbook.yaml',
+                        'deploy_steps_playbook.yaml',
+                        'post_upgrade_steps_playbook.yaml')
 
 # The executor's work dir: the input, else this variable of the
 # executor's environment, else the undercloud's Mistral home.

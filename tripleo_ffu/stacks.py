@@ -130,3 +130,20 @@ def failure_message(stack_name, status, reason, failures):
             '%s (%s): %s' % (f['resource'], f['type'], f['reason'])
             for f in failures[:MAX_REPORTED_FAILURES])
     return text
+
+
+def has_legacy_internal_api(heat, stack_id):
+    """Whether the stack's Networks hold Newton's InternalNetwork.
+
+    Rendered for such a stack, the InternalApi network keeps that resource
+    name (compat_name), as tripleo-common's plan did; without it Heat would
+    replace the network.
+    """
+    try:
+        networks = heat.resources.get(stack_id, 'Networks')
+        if not networks.physical_resource_id:
+            return False
+        heat.resources.get(networks.physical_resource_id, 'InternalNetwork')
+    except heat_exc.HTTPNotFound:
+        return False
+    return True

@@ -86,11 +86,13 @@ def _stack(sandbox, args):
 def _environments_arguments(parser):
     parser.add_argument('kind', choices=overclouds.KINDS)
     parser.add_argument('step', choices=('prepare', 'converge'))
+    parser.add_argument('--stack', default='queens',
+                        help='The queens stack (default queens).')
 
 
 def _environments(sandbox, args):
-    print(' '.join('-e %s' % path for path in
-                   sandbox.environments(args.kind, args.step)))
+    print(' '.join(sandbox.step_arguments(args.kind, args.step,
+                                          args.stack)))
 
 
 def _fixture_arguments(parser):
@@ -205,8 +207,9 @@ def _no_arguments(parser):
 COMMANDS = (
     ('up', 'Start everything (no-op if running).', _up_arguments, _up),
     ('stack', 'Create another overcloud stack.', _stack_arguments, _stack),
-    ('environments', 'The -e arguments of prepare or converge for a demo '
-                     'or queens stack.', _environments_arguments,
+    ('environments', 'The arguments of prepare or converge for a demo or '
+                     'queens stack (for queens, upstream\'s: --templates, '
+                     '-r, -p, -e).', _environments_arguments,
      _environments),
     ('fixture', 'Write the outputs of a stack as a test fixture (JSON, '
                 'generated secrets replaced).', _fixture_arguments, _fixture),

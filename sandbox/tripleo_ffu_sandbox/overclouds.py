@@ -93,11 +93,45 @@ class Overclouds(object):
         stacks[name] = kind
         self.state.save_info()
 
-    def environments(self, kind, step):
-        """The -e files of prepare or converge for a `kind` stack."""
-        if kind == 'queens':
-            return queens.environment_files(self.queens_templates(), step)
-        return demo_environments(step)
+    def step_arguments(self, kind, step, name='queens'):
+        """The arguments of prepare or converge for the `kind` stack `name`.
+
+        Queens: upstream's shape, the templates named by --templates and
+        every environment file of the create given again (prepare moves
+        the stack to the templates and their resource registry, as
+        upstream's did).
+        """
+        if kind != 'queens':
+            return [a for path in demo_environments(step)
+                    for a in ('-e', path)]
+        self.queens_templates()
+        source = queens.fetch_tht(self.tht_dir)
+        arguments = ['--templates', source,
+                     '-r', queens.roles_file(source),
+                     '-p', self._queens_plan_environment()]
+        # The resource registry comes with the plan environment.
+        env_paths = (queens.environment_files(source)[1:] +
+                     self._queens_env_file_paths(name))
+        return arguments + [a for path in env_paths for a in ('-e', path)]
+
+    def _queens_plan_environment(self):
+        """Upstream's plan environment without docker.yaml.
+
+        The sandbox's nodes run no containers: its services stay the
+        baremetal (puppet) ones.
+        """
+        path = os.path.join(self.tht_dir, 'plan-environment-sandbox.yaml')
+        with open(path, 'w') as f:
+            yaml.safe_dump({'version': 1.0, 'name': 'overcloud',
+                            'template': 'overcloud.yaml',
+                            'environments': [{'path': p} for p in
+                                             queens.PLAN_ENVIRONMENTS]},
+                           f, default_flow_style=False)
+        return path
+
+    def _queens_env_file_paths(self, name):
+        return [os.path.join(self.state.state_dir, 'queens-%s.yaml' % name),
+                self.queens_secrets_file]
 
     def _create_demo(self, name):
         env_file = os.path.join(self.state.state_dir, 'demo-env.yaml')
@@ -145,15 +179,20 @@ class Overclouds(object):
                 yaml.safe_dump({'parameter_defaults': params}, f)
         env = queens.sandbox_environment(name, deployed_server, computes,
                                          self.node_containers.net)
-        env['parameter_defaults'].update(
-            queens.deploy_parameters('CREATE')['parameter_defaults'])
-        env_file = os.path.join(self.state.state_dir, 'queens-%s.yaml' % name)
+        env_file, secrets_file = self._queens_env_file_paths(name)
         with open(env_file, 'w') as f:
             f.write('# The sandbox\'s own environment for the Queens stack '
                     '%s:\n# only what no upstream file provides (see '
                     'tripleo_ffu_sandbox/queens.py).\n' % name)
             yaml.safe_dump(env, f, default_flow_style=False)
-        return [env_file, secrets_file]
+        # What tripleo-common sets on a create, apart: prepare gives the
+        # environments above again, and its update sets its own.
+        create_file = os.path.join(self.state.state_dir,
+                                   'queens-%s-create.yaml' % name)
+        with open(create_file, 'w') as f:
+            yaml.safe_dump(queens.deploy_parameters('CREATE'), f,
+                           default_flow_style=False)
+        return [env_file, secrets_file, create_file]
 
     def _create_queens(self, name, computes=1):
         info = self.state.info

@@ -124,6 +124,8 @@ NODE_SPECS = {
 REPO_SCRIPT = '#!/bin/bash\nset -e\ntripleo-ffu-repos "$1"\n'
 
 
+# The sandbox's plan environment: upstream's without docker.yaml.
+PLAN_ENVIRONMENTS = ('overcloud-resource-registry-puppet.yaml',)
 # Upstream environments, in the order an operator passes them.
 CREATE_ENVIRONMENTS = (
     'overcloud-resource-registry-puppet.yaml',
@@ -131,14 +133,6 @@ CREATE_ENVIRONMENTS = (
     'environments/deployed-server-deployed-neutron-ports.yaml',
     'environments/config-download-environment.yaml',
 )
-LIFECYCLE = {
-    'prepare': ('environments/lifecycle/ffwd-upgrade-prepare.yaml',),
-    # The converge environment maps deployments back to real
-    # StructuredDeployments, which need Keystone; config-download after it
-    # keeps them as config-download values, as on a config-download cloud.
-    'converge': ('environments/lifecycle/ffwd-upgrade-converge.yaml',
-                 'environments/config-download-environment.yaml'),
-}
 
 # Stands in for OS::Heat::DeployedServer: the real one creates a Keystone
 # stack-domain user for every deployment transport. The nested stack's own
@@ -251,15 +245,20 @@ def roles_data(tht_dir, role_services=None):
     return roles
 
 
+def roles_file(tht_dir):
+    """The keystone-only roles file (written by render)."""
+    return os.path.join(tht_dir, 'roles_data_sandbox.yaml')
+
+
 def render(tht_dir, out_dir, role_services=None):
     """Render the templates with THT's own process-templates.py."""
-    roles_file = os.path.join(tht_dir, 'roles_data_sandbox.yaml')
-    with open(roles_file, 'w') as f:
+    with open(roles_file(tht_dir), 'w') as f:
         yaml.safe_dump(roles_data(tht_dir, role_services), f,
                        default_flow_style=False)
     result = subprocess.run(
         [sys.executable, 'tools/process-templates.py', '-p', '.',
-         '-r', 'roles_data_sandbox.yaml', '-n', 'network_data.yaml',
+         '-r', os.path.basename(roles_file(tht_dir)),
+         '-n', 'network_data.yaml',
          '-o', out_dir], cwd=tht_dir, capture_output=True, text=True)
     if result.returncode:
         raise SandboxError('process-templates.py failed: %s'
@@ -394,6 +393,6 @@ def deploy_parameters(action):
     }}
 
 
-def environment_files(templates_dir, step=None):
-    names = LIFECYCLE[step] if step else CREATE_ENVIRONMENTS
-    return [os.path.join(templates_dir, n) for n in names]
+def environment_files(templates_dir):
+    """The upstream environment files of the create, in order."""
+    return [os.path.join(templates_dir, n) for n in CREATE_ENVIRONMENTS]

@@ -228,8 +228,8 @@ class Sandbox(state.State):
     def create_stack(self, kind, name, computes=1):
         self.overclouds.create(kind, name, computes)
 
-    def environments(self, kind, step):
-        return self.overclouds.environments(kind, step)
+    def step_arguments(self, kind, step, name='queens'):
+        return self.overclouds.step_arguments(kind, step, name)
 
     def node_containers(self):
         return self.containers.nodes()
@@ -248,10 +248,48 @@ class Sandbox(state.State):
         raise SandboxError('no node container %s' % hostname)
 
     def reset_nodes(self):
-        """Every node back at Newton."""
+        """Every node back at Newton, and no step left to an executor gone.
+
+        A step whose Mistral executor stopped (a sandbox restarted after an
+        interrupted main job) stays RUNNING in Mistral and holds its stack:
+        the product refuses the next step and tells the operator to mark it
+        ERROR once the nodes are checked. The nodes are reset here, so it
+        is marked here, saying so.
+        """
         self.demo.reset()
         if self.containers.nodes():
             self.containers.reset()
+        for line in self.end_orphaned_steps():
+            self.out(line)
+
+    def end_orphaned_steps(self):
+        from tripleo_ffu import locks
+
+        directory = locks.locks_dir(self.work_dir)
+        if not os.path.isdir(directory):
+            return []
+        said = []
+        for name in sorted(os.listdir(directory)):
+            if not name.endswith('.step'):
+                continue
+            holder = locks.read(os.path.join(directory, name))
+            if not holder or not locks.executor_stopped(holder):
+                continue
+            mistral = self.mistral_client()
+            execution_id = holder.get('execution_id')
+            try:
+                state = mistral.executions.get(execution_id).state
+            except Exception:
+                continue
+            if state in ('RUNNING', 'IDLE', 'PAUSED'):
+                mistral.executions.update(
+                    execution_id, 'ERROR',
+                    'its Mistral executor stopped (sandbox reset)')
+                said.append('Marked %s execution %s of stack %s ERROR: its '
+                            'Mistral executor had stopped' % (
+                                holder.get('step'), execution_id,
+                                holder.get('stack')))
+        return said
 
     def reset_node_containers(self):
         self.containers.reset()

@@ -27,16 +27,15 @@ import yaml
 
 from tests.functional import base
 from tests.unit import test_queens_outputs
+from tripleo_ffu import contract
 from tripleo_ffu import paths
+from tripleo_ffu import templates
 from tripleo_ffu_sandbox.components import node_containers as containers
 from tripleo_ffu_sandbox import queens
 from tripleo_ffu_sandbox import report
 
 STACK = 'queens'
 CONTROLLER = 'queens-controller-0'
-FINAL_STEP_PLAYBOOKS = ('upgrade_steps_playbook.yaml',
-                        'deploy_steps_playbook.yaml',
-                        'post_upgrade_steps_playbook.yaml')
 COMPUTE = 'queens-novacompute-0'
 
 
@@ -55,8 +54,9 @@ class QueensTestCase(base.FunctionalTestCase):
     def _step(self, step, *extra):
         args = [step, '--yes', '--stack', STACK]
         if step != 'run':
-            for path in self.sandbox.environments('queens', step):
-                args += ['-e', path]
+            # Upstream's shape: --templates, -r, -p and every -e of the
+            # create.
+            args += self.sandbox.step_arguments('queens', step, STACK)
         result = self.openstack(*(args + list(extra)))
         self.assertEqual(0, result.rc, result)
         self.assertIn('FFWD Upgrade %s on stack %s complete.'
@@ -237,6 +237,12 @@ class TestQueensStack(QueensTestCase):
         prepared = self._step('prepare')
         stack = self.heat.stacks.get(STACK)
         self.assertEqual('UPDATE_COMPLETE', stack.stack_status)
+        # The stack moved to the templates prepare rendered from
+        # --templates, in the work dir.
+        rendered = templates.rendered_dir(self.sandbox.work_dir, STACK)
+        self.assertEqual(
+            'file://%s/puppet/services/keystone.yaml' % rendered,
+            self._registry()['OS::TripleO::Services::Keystone'])
         defaults = self._defaults()
         self.assertEqual('FASTFORWARDUPGRADE', defaults['StackUpdateType'])
         self.assertEqual('UPDATE', defaults['StackAction'])
@@ -292,14 +298,16 @@ class TestQueensStack(QueensTestCase):
         self.assertEqual([], probe.misses)
 
         # The final Queens step, Controller then Compute: upgrade, deploy
-        # and post-upgrade step playbooks of the config, per role.
+        # and post-upgrade step playbooks of the config, by role and by
+        # node, as upstream's "overcloud upgrade run --roles".
         with base.WorkloadProbe(self.workload) as probe:
-            for role in ('Controller', 'Compute'):
-                for playbook in FINAL_STEP_PLAYBOOKS:
-                    result = self.openstack('run', '--yes', '--stack', STACK,
-                                            '--playbook', playbook,
-                                            '--limit', role)
-                    self.assertEqual(0, result.rc, result)
+            for target in (['--roles', 'Controller'],
+                           ['--nodes', 'queens-novacompute-0']):
+                result = self.openstack('run', '--yes', '--stack', STACK,
+                                        *target)
+                self.assertEqual(0, result.rc, result)
+                self.assertIn('Playbook %s succeeded' % ', '.join(
+                    contract.FINAL_STEP_PLAYBOOKS), result.out)
         self.assertEqual([], probe.misses)
         self.assertQueensEverywhere()
 

@@ -272,7 +272,15 @@ class TestCrashes(SafetyTestCase):
         self.assertFailed(refused, 'held by run execution %s' % execution_id,
                           'openstack workflow execution update %s --state '
                           'ERROR' % execution_id)
-        self.mistral.executions.update(execution_id, 'ERROR')
+        # What the operator does once the nodes are checked, as the main
+        # job does on a sandbox restarted after an interrupted run
+        # (reset-nodes).
+        self.assertEqual(['Marked run execution %s of stack overcloud '
+                          'ERROR: its Mistral executor had stopped'
+                          % execution_id],
+                         self.sandbox.end_orphaned_steps())
+        self.assertEqual('ERROR',
+                         self.mistral.executions.get(execution_id).state)
         os.unlink(os.path.join(self.sandbox.nodes_dir, base.CONTROLLER,
                                'slow-on'))
         rerun = self.openstack('run', '--yes')

@@ -157,6 +157,9 @@ class TestRunner(base.TestCase):
                                  '/run/extra-vars.json', 2))
         self.assertIn('-vvvvv', runner.build_command('a', 'p', 'i',
                                                      verbosity=9))
+        # Several playbooks (run --roles): in order, one ansible-playbook.
+        self.assertEqual(['a', '-i', 'i', 'p1', 'p2'] + root,
+                         runner.build_command('a', ['p1', 'p2'], 'i'))
         # --ssh-user wins over the inventory's user: both names, as extra
         # vars, after the operator's.
         self.assertEqual(

@@ -87,7 +87,10 @@ class TestOptions(CommandTestCase):
         args = self.check_parser(cmd, [])
         # None: the user the inventory names (heat-admin from prepare).
         self.assertIsNone(args.ssh_user)
-        self.assertEqual('fast_forward_upgrade_playbook.yaml', args.playbook)
+        # None: the FFU playbook (run_target), unless --roles or --nodes.
+        self.assertIsNone(args.playbook)
+        self.assertEqual(('fast_forward_upgrade_playbook.yaml', None),
+                         ffwd_upgrade.run_target(args))
         self.assertIsNone(args.static_inventory)
         self.assertEqual((None, None, None, None), (
             args.limit, args.tags, args.skip_tags, args.extra_vars))
@@ -99,6 +102,25 @@ class TestOptions(CommandTestCase):
                           'x=1', 'inv'), (
             args.ssh_user, args.playbook, args.limit, args.tags,
             args.skip_tags, args.extra_vars, args.static_inventory))
+
+    def test_run_roles_and_nodes_run_the_final_step(self):
+        cmd = self.command(ffwd_upgrade.FFWDUpgradeRun)
+        final = ['upgrade_steps_playbook.yaml', 'deploy_steps_playbook.yaml',
+                 'post_upgrade_steps_playbook.yaml']
+        self.assertEqual((final, 'Controller'), ffwd_upgrade.run_target(
+            self.check_parser(cmd, ['--roles', 'Controller'])))
+        self.assertEqual((final, 'c-0:c-1'), ffwd_upgrade.run_target(
+            self.check_parser(cmd, ['--nodes', 'c-0, c-1'])))
+        self.assertRaises(base.ParserError, self.check_parser, cmd,
+                          ['--roles', 'A', '--nodes', 'b'])
+        for extra in (['--playbook', 'p.yaml'], ['--limit', 'x']):
+            e = self.assertRaises(
+                ffwd_upgrade.errors.FFUError, ffwd_upgrade.run_target,
+                self.check_parser(cmd, ['--roles', 'A'] + extra))
+            self.assertIn('--roles runs the final step', str(e))
+        self.assertRaises(ffwd_upgrade.errors.FFUError,
+                          ffwd_upgrade.run_target,
+                          self.check_parser(cmd, ['--nodes', ',']))
 
     def test_environment_files_keep_order(self):
         cmd = self.command(ffwd_upgrade.FFWDUpgradePrepare)

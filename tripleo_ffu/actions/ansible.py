@@ -43,7 +43,11 @@ class AnsiblePlaybookAction(actions.Action):
         super(AnsiblePlaybookAction, self).__init__()
         self.stack = stack
         self.work_dir = work_dir
-        self.playbook = playbook
+        # One playbook, or several run in order by one ansible-playbook
+        # (run --roles), which stops at the first that fails.
+        self.playbooks = list(playbook) if isinstance(
+            playbook, (list, tuple)) else [playbook]
+        self.playbook = ', '.join(self.playbooks)
         self.inventory_file = inventory_file
         self.node_user = node_user
         self.tags = tags
@@ -58,12 +62,12 @@ class AnsiblePlaybookAction(actions.Action):
             return ('No downloaded config for stack %s in %s: run '
                     '"openstack overcloud ffwd-upgrade prepare" first'
                     % (self.stack, os.path.dirname(config_dir)))
-        playbook = os.path.join(config_dir, self.playbook)
-        if not os.path.isfile(playbook):
-            choices = sorted(n for n in os.listdir(config_dir)
-                             if n.endswith('_playbook.yaml'))
-            return ('Playbook %s is not in %s; the config has: %s' % (
-                self.playbook, config_dir, ', '.join(choices) or 'none'))
+        for playbook in self.playbooks:
+            if not os.path.isfile(os.path.join(config_dir, playbook)):
+                choices = sorted(n for n in os.listdir(config_dir)
+                                 if n.endswith('_playbook.yaml'))
+                return ('Playbook %s is not in %s; the config has: %s' % (
+                    playbook, config_dir, ', '.join(choices) or 'none'))
         if not os.path.isfile(self._inventory(config_dir)):
             return 'Inventory %s does not exist' % self._inventory(config_dir)
         try:
@@ -71,7 +75,9 @@ class AnsiblePlaybookAction(actions.Action):
             inputs.check_limit(self._inventory(config_dir), self.limit_hosts)
         except inputs.InputError as e:
             return 'Not running %s: %s' % (self.playbook, e)
-        blocking = check.blocking_problems(config_dir, self.playbook)
+        blocking = [problem for playbook in self.playbooks
+                    for problem in check.blocking_problems(config_dir,
+                                                           playbook)]
         if blocking:
             return ('Not running %s: at prepare the Ansible runtime could '
                     'not load %s. Fix the templates, then run "openstack '
@@ -108,7 +114,7 @@ class AnsiblePlaybookAction(actions.Action):
                                                         self.stack)))
             run_dir = runs.create(work_dir, self.stack, execution_id)
             argv = runner.build_command(
-                ansible_playbook, self.playbook,
+                ansible_playbook, self.playbooks,
                 self._inventory(config_dir), self.limit_hosts, self.tags,
                 self.skip_tags,
                 runner.write_extra_vars(run_dir, self.extra_vars),

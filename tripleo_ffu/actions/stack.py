@@ -12,6 +12,7 @@
 
 """Heat stack actions: PATCH update and a bounded wait."""
 
+import os
 import time
 
 from heatclient import exc as heat_exc
@@ -22,6 +23,7 @@ from tripleo_ffu.actions import failures
 from tripleo_ffu import compat
 from tripleo_ffu import contract
 from tripleo_ffu import stacks
+from tripleo_ffu import templates
 
 # How often a wait on an IN_PROGRESS stack asks whether any engine still
 # works on it.
@@ -48,10 +50,18 @@ def failed(stack_status, message, failures=()):
 
 
 class UpdateStackAction(actions.Action):
-    """PATCH-update an existing stack with new environment and files."""
+    """PATCH-update an existing stack with new environments and files.
+
+    With `templates` (a directory on this host), the templates too: they
+    are rendered into the work dir and the stack moves to them, its
+    parameters kept (doc/templates.rst).
+    """
 
     def __init__(self, stack, environment=None, files=None, parameters=None,
-                 timeout=contract.DEFAULT_TIMEOUT_MIN, heat_url=None):
+                 timeout=contract.DEFAULT_TIMEOUT_MIN, heat_url=None,
+                 templates=None, roles_file=None, networks_file=None,
+                 plan_environment=None, environments=None, step=None,
+                 work_dir=None):
         super(UpdateStackAction, self).__init__()
         self.stack = stack
         self.environment = environment or {}
@@ -59,6 +69,13 @@ class UpdateStackAction(actions.Action):
         self.parameters = parameters or {}
         self.timeout = timeout
         self.heat_url = heat_url
+        self.templates = templates
+        self.roles_file = roles_file
+        self.networks_file = networks_file
+        self.plan_environment = plan_environment
+        self.environments = environments or []
+        self.step = step
+        self.work_dir = work_dir
 
     @failures.reports_failure(
         lambda self, cause: 'Could not update stack %s: %s. Check that Heat '
@@ -66,6 +83,24 @@ class UpdateStackAction(actions.Action):
         % (self.stack, cause, self.stack))
     def run(self, context):
         return self._update(context)
+
+    def _update_arguments(self, heat, stack):
+        """What the update sends besides parameters: template or not."""
+        if not self.templates:
+            return {'environment': self.environment, 'files': self.files}
+        rendered = templates.rendered_dir(
+            contract.resolve_work_dir(self.work_dir), self.stack)
+        compat.makedirs(os.path.dirname(rendered), 0o700)
+        templates.render(self.templates, rendered, self.roles_file,
+                         self.networks_file,
+                         legacy_internal_api=stacks.has_legacy_internal_api(
+                             heat, stack.id))
+        environments = templates.environment_list(
+            rendered, self.step, self.environments, self.plan_environment)
+        if self.environment:
+            environments.append({'environment': self.environment})
+        return templates.update_arguments(rendered, environments,
+                                          self.files)
 
     def _update(self, context):
         heat = clients.heat_client(context, self.heat_url)
@@ -82,12 +117,16 @@ class UpdateStackAction(actions.Action):
                 'before starting the upgrade step'
                 % (self.stack, stack.stack_status))
         try:
+            arguments = self._update_arguments(heat, stack)
+        except templates.TemplatesError as e:
+            return actions.Result(error='%s; stack %s was not updated'
+                                  % (e, self.stack))
+        arguments['environment'] = with_deploy_parameters(
+            arguments['environment'])
+        try:
             heat.stacks.update(stack.id, existing=True,
-                               environment=with_deploy_parameters(
-                                   self.environment),
-                               files=self.files,
                                parameters=self.parameters,
-                               timeout_mins=self.timeout)
+                               timeout_mins=self.timeout, **arguments)
         except heat_exc.HTTPException as e:
             return actions.Result(
                 error='Heat refused the update of stack %s: %s'

@@ -91,7 +91,7 @@ def find_ansible_playbook():
 def build_command(ansible_playbook, playbook, inventory, limit_hosts=None,
                   tags=None, skip_tags=None, extra_vars_file=None,
                   verbosity=0, remote_user=None):
-    """The argv of the run.
+    """The argv of the run of `playbook` (one, or a list run in order).
 
     The operator's extra vars come from `extra_vars_file`
     (write_extra_vars), never the command line, which every local user
@@ -102,8 +102,10 @@ def build_command(ansible_playbook, playbook, inventory, limit_hosts=None,
     the Queens upgrade and post-upgrade step playbooks do not escalate
     themselves.
     """
-    argv = [ansible_playbook, '-i', inventory, playbook, '--become',
-            '--become-user', 'root']
+    playbooks = list(playbook) if isinstance(playbook, (list, tuple)) else [
+        playbook]
+    argv = [ansible_playbook, '-i', inventory] + playbooks + [
+        '--become', '--become-user', 'root']
     if verbosity:
         argv.append('-' + 'v' * min(int(verbosity), 5))
     if limit_hosts:

@@ -39,6 +39,66 @@ def ordered_paths(env_files, env_dirs):
     return result + list(env_files or [])
 
 
+def in_templates(templates, relpath):
+    """Whether the templates have `relpath`, as is or rendered from j2."""
+    path = os.path.join(templates, relpath)
+    return os.path.isfile(path) or (
+        path.endswith('.yaml') and
+        os.path.isfile(path[:-len('.yaml')] + '.j2.yaml'))
+
+
+def load_ordered(env_files, env_dirs, templates):
+    """Return (environments, files, paths) for an update to `templates`.
+
+    An environment file in the templates dir is named by its path there:
+    the executor reads it from the rendered tree, so its own relative
+    references (and files rendered from a .j2.yaml) resolve there. Any
+    other file is processed here, as without --templates.
+    """
+    from heatclient.common import template_utils
+
+    environments, files = [], {}
+    env_paths = [os.path.abspath(p) for p in ordered_paths(env_files,
+                                                           env_dirs)]
+    for path in env_paths:
+        relpath = relative_to(path, templates)
+        if relpath is not None:
+            if not in_templates(templates, relpath):
+                raise EnvironmentFileError(
+                    'Environment file %s does not exist (nor its .j2.yaml '
+                    'in the templates)' % path)
+            environments.append({'path': relpath})
+            continue
+        check_readable(path)
+        try:
+            env_files, env = template_utils.process_environment_and_files(
+                env_path=path)
+        except Exception as e:
+            raise EnvironmentFileError(
+                'Environment file %s is not usable: %s' % (path, e))
+        files.update(env_files)
+        environments.append({'name': path, 'environment': env})
+    return environments, files, env_paths
+
+
+def relative_to(path, directory):
+    """`path` relative to `directory`, or None when outside it."""
+    path = os.path.realpath(path)
+    root = os.path.realpath(directory).rstrip('/') + '/'
+    if path.startswith(root):
+        return path[len(root):]
+    return None
+
+
+def check_readable(path):
+    if not os.path.isfile(path):
+        raise EnvironmentFileError(
+            'Environment file %s does not exist' % path)
+    if not os.access(path, os.R_OK):
+        raise EnvironmentFileError(
+            'Environment file %s is not readable' % path)
+
+
 def load(env_files=None, env_dirs=None):
     """Return (environment, files, paths); later files win."""
     # Imported here: heatclient is slow to import and only prepare and
@@ -48,12 +108,7 @@ def load(env_files=None, env_dirs=None):
     env_paths = [os.path.abspath(p) for p in ordered_paths(env_files,
                                                            env_dirs)]
     for path in env_paths:
-        if not os.path.isfile(path):
-            raise EnvironmentFileError(
-                'Environment file %s does not exist' % path)
-        if not os.access(path, os.R_OK):
-            raise EnvironmentFileError(
-                'Environment file %s is not readable' % path)
+        check_readable(path)
         try:
             template_utils.process_environment_and_files(env_path=path)
         except Exception as e:

@@ -34,6 +34,8 @@ from tripleo_ffu import locks
 from tripleo_ffu import paths
 from tripleo_ffu import records
 from tripleo_ffu import runs
+from tripleo_ffu import templates
+from tripleo_ffu.v1 import deploy_options
 from tripleo_ffu.v1 import environment
 from tripleo_ffu.v1 import redact
 from tripleo_ffu.workflows import follow
@@ -93,9 +95,10 @@ def add_stack_option(parser, what):
             what, contract.STACK_ENV, contract.DEFAULT_STACK))
 
 
-def add_timeout_option(parser, what):
+def add_timeout_option(parser, what, short=False):
     parser.add_argument(
-        '--timeout', type=positive_int, default=DEFAULT_TIMEOUT,
+        *(('--timeout', '-t') if short else ('--timeout',)),
+        type=positive_int, default=DEFAULT_TIMEOUT,
         metavar='<minutes>',
         help='%s, in minutes (default %d).' % (what, DEFAULT_TIMEOUT))
 
@@ -138,7 +141,8 @@ class FFWDUpgradeBase(command.Command):
             '--yes', action='store_true',
             help='Skip the confirmation (the upgrade is a critical '
                  'operation: have a valid backup).')
-        add_timeout_option(parser, 'Bound on the whole wait')
+        add_timeout_option(parser, 'Bound on the whole wait',
+                           short=self.step != 'run')
         add_work_dir_option(
             parser, 'Work dir of the Mistral executor holding <stack>/',
             'the executor\'s own: its $%s, else %s' % (
@@ -160,12 +164,24 @@ class FFWDUpgradeBase(command.Command):
             getattr(parsed_args, 'extra_vars', None)))
         return super(FFWDUpgradeBase, self).run(parsed_args)
 
+    def notices(self, parsed_args):
+        """Lines about options given that change nothing here."""
+        return []
+
+    def dry_run(self, parsed_args, workflow_input):
+        """Print what would be sent instead of starting: True if so."""
+        return False
+
     @exit_on_failure
     def take_action(self, parsed_args):
         workflow_input = self.workflow_input(parsed_args)
         if self.redactor is None:
             self.redactor = redact.install()
         self.redactor.add(redact.secret_values(workflow_input))
+        for line in self.notices(parsed_args):
+            self._write(line)
+        if self.dry_run(parsed_args, workflow_input):
+            return
         if not parsed_args.yes and not confirm(
                 self.step, parsed_args.stack, self.app.stdin,
                 self.app.stdout):
@@ -249,7 +265,10 @@ def follow_to_end(mistral, execution_id, timeout_s, write, stack, work_dir,
 
 
 class StackUpdateCommand(FFWDUpgradeBase):
-    """prepare and converge: a PATCH stack update with environments."""
+    """prepare and converge: a PATCH stack update, with new templates or not.
+
+    The parser is upstream's `overcloud deploy` one (deploy_options).
+    """
 
     def get_parser(self, prog_name):
         parser = super(StackUpdateCommand, self).get_parser(prog_name)
@@ -261,18 +280,133 @@ class StackUpdateCommand(FFWDUpgradeBase):
             '--environment-directory', dest='environment_directories',
             action='append', default=[], metavar='<dir>',
             help='Directory of environment files (*.yaml, name order), '
-                 'applied before the -e files; repeatable.')
+                 'applied before the -e files; repeatable (default: %s '
+                 'when it exists).' % deploy_options.DEFAULT_ENV_DIRECTORY)
+        deploy_options.add_options(parser)
         return parser
 
+    def notices(self, parsed_args):
+        return deploy_options.notices(parsed_args)
+
     def workflow_input(self, parsed_args):
+        if parsed_args.no_proxy:
+            os.environ['no_proxy'] = parsed_args.no_proxy
+        if parsed_args.answers_file:
+            apply_answers_file(parsed_args)
+        env_dirs = deploy_options.environment_directories(parsed_args)
+        workflow_input = {'stack': parsed_args.stack,
+                          'timeout': parsed_args.timeout,
+                          'work_dir': parsed_args.work_dir}
+        parameters = deploy_options.parameters(parsed_args)
+        if parsed_args.templates:
+            workflow_input.update(templates_input(
+                parsed_args, self.step, env_dirs))
+            if parameters:
+                workflow_input['environments'].append(
+                    {'environment': {'parameter_defaults': parameters}})
+            return workflow_input
         env, files, env_paths = environment.load(
-            parsed_args.environment_files,
-            parsed_args.environment_directories)
+            parsed_args.environment_files, env_dirs)
         for path in env_paths:
             LOG.debug('environment file: %s', path)
-        return {'stack': parsed_args.stack, 'environment': env,
-                'files': files, 'timeout': parsed_args.timeout,
-                'work_dir': parsed_args.work_dir}
+        if parameters:
+            env = dict(env, parameter_defaults=dict(
+                env.get('parameter_defaults') or {}, **parameters))
+        workflow_input.update(environment=env, files=files)
+        return workflow_input
+
+    def dry_run(self, parsed_args, workflow_input):
+        if not (parsed_args.dry_run or parsed_args.update_plan_only):
+            return False
+        self._write('Dry run: nothing was started. ffwd-upgrade %s would '
+                    'update stack %s with:' % (self.step, parsed_args.stack))
+        for line in describe_update(workflow_input, self.step):
+            self._write('  ' + line)
+        return True
+
+
+def apply_answers_file(parsed_args):
+    """Upstream's --answers-file: templates, and environments first."""
+    answers = templates.load_yaml(parsed_args.answers_file, 'answers file')
+    if not isinstance(answers, dict):
+        raise errors.FFUError('The answers file %s holds no mapping'
+                              % parsed_args.answers_file)
+    if not parsed_args.templates and answers.get('templates'):
+        parsed_args.templates = answers['templates']
+    parsed_args.environment_files = list(
+        answers.get('environments') or []) + parsed_args.environment_files
+
+
+def templates_input(parsed_args, step, env_dirs):
+    """The workflow input that moves the stack to --templates.
+
+    Paths, not contents: the executor renders the tree on its own host
+    (the undercloud), and the template tree would not fit Mistral's
+    execution input anyway. The operator's environment files outside the
+    templates travel as content, as without --templates.
+    """
+    tht = templates.check_templates_dir(
+        os.path.abspath(parsed_args.templates))
+    lifecycle = templates.LIFECYCLE_ENVIRONMENTS[step]
+    if not environment.in_templates(tht, lifecycle):
+        raise errors.FFUError(
+            'The templates in %s have no %s: fast-forward upgrade needs '
+            'Queens templates (tripleo-heat-templates 8.x) or later'
+            % (tht, lifecycle))
+    roles_file = networks_file = None
+    if parsed_args.roles_file:
+        roles_file = os.path.abspath(parsed_args.roles_file)
+        templates.roles_data(tht, roles_file)
+    if parsed_args.networks_file:
+        networks_file = os.path.abspath(parsed_args.networks_file)
+        templates.networks_data(tht, networks_file)
+    plan = None
+    if parsed_args.plan_environment_file:
+        plan = templates.load_yaml(parsed_args.plan_environment_file,
+                                   'plan environment file') or {}
+    environments, files, env_paths = environment.load_ordered(
+        parsed_args.environment_files, env_dirs, tht)
+    for path in env_paths:
+        LOG.debug('environment file: %s', path)
+    return {'templates': tht, 'roles_file': roles_file,
+            'networks_file': networks_file, 'plan_environment': plan,
+            'environments': environments, 'files': files}
+
+
+def describe_update(workflow_input, step):
+    """What a prepare or converge sends, one line each, no values."""
+    if not workflow_input.get('templates'):
+        env = workflow_input.get('environment') or {}
+        return ['the templates it has (no --templates)',
+                'environment: %d registry entries, %d parameter defaults, '
+                '%d files' % (len(env.get('resource_registry') or {}),
+                              len(env.get('parameter_defaults') or {}),
+                              len(workflow_input.get('files') or {}))]
+    lines = ['templates: %s, rendered by the executor' %
+             workflow_input['templates'],
+             'roles file: %s' % (workflow_input.get('roles_file') or
+                                 'the templates\' roles_data.yaml'),
+             'networks file: %s' % (workflow_input.get('networks_file') or
+                                    'the templates\' network_data.yaml'),
+             'environments, in order:']
+    paths, defaults = templates.plan_environment(
+        workflow_input['templates'], workflow_input.get('plan_environment'))
+    lines += ['  %s (plan environment)' % path for path in paths]
+    if defaults:
+        lines.append('  the plan environment\'s %d parameter defaults'
+                     % len(defaults))
+    lines.append('  %s (lifecycle)' % templates.LIFECYCLE_ENVIRONMENTS[step])
+    for item in workflow_input.get('environments') or []:
+        if item.get('path'):
+            lines.append('  %s' % item['path'])
+        else:
+            env = item.get('environment') or {}
+            registry = env.get('resource_registry') or {}
+            defaults = env.get('parameter_defaults') or {}
+            lines.append('  %s (%d registry entries, %d parameter '
+                         'defaults)' % (item.get('name') or 'parameters',
+                                        len(registry), len(defaults)))
+    return lines
 
 
 class FFWDUpgradePrepare(StackUpdateCommand):
@@ -283,7 +417,7 @@ class FFWDUpgradePrepare(StackUpdateCommand):
     def get_parser(self, prog_name):
         parser = super(FFWDUpgradePrepare, self).get_parser(prog_name)
         parser.add_argument(
-            '--ssh-user', default=DEFAULT_SSH_USER,
+            '--ssh-user', dest='ssh_user',
             help='User Ansible connects as, written to the generated '
                  'inventory (default %s).' % DEFAULT_SSH_USER)
         return parser
@@ -291,7 +425,8 @@ class FFWDUpgradePrepare(StackUpdateCommand):
     def workflow_input(self, parsed_args):
         workflow_input = super(FFWDUpgradePrepare, self).workflow_input(
             parsed_args)
-        workflow_input.update(node_user=parsed_args.ssh_user)
+        workflow_input.update(node_user=parsed_args.ssh_user or
+                              DEFAULT_SSH_USER)
         return workflow_input
 
     def report(self, output):
@@ -314,6 +449,13 @@ class FFWDUpgradeConverge(StackUpdateCommand):
 
     step = 'converge'
 
+    def notices(self, parsed_args):
+        lines = super(FFWDUpgradeConverge, self).notices(parsed_args)
+        if parsed_args.ssh_user:
+            lines.append('Note: --overcloud-ssh-user has no effect at '
+                         'converge: prepare wrote the inventory.')
+        return lines
+
 
 class FFWDUpgradeRun(FFWDUpgradeBase):
     """Run the fast-forward upgrade playbook on the overcloud."""
@@ -331,11 +473,21 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
                  'names (written at prepare, %s unless prepare was given '
                  'another).' % DEFAULT_SSH_USER)
         parser.add_argument(
-            '--playbook', default=contract.DEFAULT_PLAYBOOK,
+            '--playbook', default=None,
             help='Playbook of the downloaded config to run (default %s).'
                  % contract.DEFAULT_PLAYBOOK)
         parser.add_argument('--limit', metavar='<hosts>',
                             help='Ansible --limit pattern.')
+        final = parser.add_mutually_exclusive_group()
+        final.add_argument(
+            '--roles', metavar='<role>[,<role>...]',
+            help='The final Queens step of these roles, after the FFU '
+                 'walk: %s in order, as upstream\'s "overcloud upgrade run '
+                 '--roles" (not with --playbook or --limit).'
+                 % ', '.join(contract.FINAL_STEP_PLAYBOOKS))
+        final.add_argument(
+            '--nodes', metavar='<node>[,<node>...]',
+            help='As --roles, for these nodes (inventory host names).')
         parser.add_argument('--tags', help='Ansible --tags.')
         parser.add_argument('--skip-tags', help='Ansible --skip-tags.')
         parser.add_argument(
@@ -358,12 +510,13 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             if not os.path.isfile(inventory):
                 raise errors.FFUError(
                     'Static inventory %s does not exist' % inventory)
+        playbook, limit = run_target(parsed_args)
         workflow_input = {
             'stack': parsed_args.stack, 'work_dir': parsed_args.work_dir,
-            'playbook': parsed_args.playbook, 'inventory_file': inventory,
+            'playbook': playbook, 'inventory_file': inventory,
             'node_user': parsed_args.ssh_user, 'tags': parsed_args.tags,
             'skip_tags': parsed_args.skip_tags,
-            'limit_hosts': parsed_args.limit,
+            'limit_hosts': limit,
             # OSC's default verbosity is 1; Ansible's default is 0.
             'verbosity': max(self.app.options.verbose_level - 1, 0),
             'timeout': parsed_args.timeout}
@@ -377,8 +530,8 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             inventory = inventory or os.path.join(paths.config_dir(
                 contract.resolve_work_dir(parsed_args.work_dir),
                 parsed_args.stack), paths.INVENTORY_FILE)
-            if parsed_args.limit and os.access(inventory, os.R_OK):
-                inputs.check_limit(inventory, parsed_args.limit)
+            if limit and os.access(inventory, os.R_OK):
+                inputs.check_limit(inventory, limit)
         except inputs.InputError as e:
             raise errors.FFUError('%s; nothing was started.' % e)
         return workflow_input
@@ -391,6 +544,24 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             self._write('  ' + line)
         if output.get('log_path'):
             self._write('Ansible log: %s' % output['log_path'])
+
+
+def run_target(parsed_args):
+    """(playbook or playbooks, --limit pattern) of a run."""
+    names = parsed_args.roles or parsed_args.nodes
+    if not names:
+        return (parsed_args.playbook or contract.DEFAULT_PLAYBOOK,
+                parsed_args.limit)
+    option = '--roles' if parsed_args.roles else '--nodes'
+    if parsed_args.playbook or parsed_args.limit:
+        raise errors.FFUError(
+            '%s runs the final step\'s playbooks on what it names: not '
+            'with --playbook or --limit; nothing was started.' % option)
+    hosts = [n.strip() for n in names.split(',') if n.strip()]
+    if not hosts:
+        raise errors.FFUError('%s names nothing; nothing was started.'
+                              % option)
+    return list(contract.FINAL_STEP_PLAYBOOKS), ':'.join(hosts)
 
 
 class FFWDUpgradeStatus(command.Lister):

@@ -60,9 +60,14 @@ def secret_values(workflow_input):
     """The values of a workflow input to hide, in every quoted form."""
     sources = [workflow_input.get('parameters'),
                workflow_input.get('extra_vars')]
-    environment = workflow_input.get('environment') or {}
-    sources += [environment.get('parameter_defaults'),
-                environment.get('parameters')]
+    environments = [workflow_input.get('environment') or {}] + [
+        item.get('environment') or {}
+        for item in workflow_input.get('environments') or []]
+    environments.append(workflow_input.get('plan_environment') or {})
+    for environment in environments:
+        sources += [environment.get('parameter_defaults'),
+                    environment.get('parameters'),
+                    environment.get('passwords')]
     found = set()
     for key, value in _leaves(sources):
         secret_key = bool(SECRET_KEY.search(key))

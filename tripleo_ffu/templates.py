@@ -248,38 +248,53 @@ def rendered_dir(work_dir, stack):
     return os.path.join(work_dir, '%s-%s' % (stack, RENDERED_DIR))
 
 
-def environment_list(rendered, step, environments=(), plan=None):
-    """The environments of the update, in merge order.
+def plan_items(rendered, plan=None):
+    """The plan environment's part of the update, in merge order.
 
-    As upstream's plan: the plan environment's (resource registry first),
-    its parameter_defaults, the step's lifecycle environment (prepended to
-    the operator's, as upstream's prepare and converge did; given again it
-    changes nothing), then the operator's in the order given. Items are
-    {'path': relpath in the templates} or {'environment': dict}.
+    Its environments (resource registry first), then its
+    parameter_defaults; items as environment_list's.
     """
     paths, plan_parameters = plan_environment(rendered, plan)
     result = [{'path': p} for p in paths]
     if plan_parameters:
         result.append({'environment': {
             'parameter_defaults': plan_parameters}})
+    return result
+
+
+def step_items(step, environments=()):
+    """The step's lifecycle environment, then the operator's, in order.
+
+    The lifecycle environment is prepended to the operator's, as upstream's
+    prepare and converge did; given again it changes nothing.
+    """
+    result = []
     if step in LIFECYCLE_ENVIRONMENTS:
         result.append({'path': LIFECYCLE_ENVIRONMENTS[step]})
     return result + list(environments or [])
 
 
-def update_arguments(rendered, environments, files=None):
-    """{template, files, environment} of a stack update from `rendered`.
+def environment_list(rendered, step, environments=(), plan=None):
+    """The environments of the update, in merge order, as upstream's plan.
+
+    Items are {'path': relpath in the templates} or {'environment': dict}.
+    """
+    return plan_items(rendered, plan) + step_items(step, environments)
+
+
+def merge_environments(rendered, items):
+    """(environment, files) of `items` merged in order, later wins.
 
     Environment paths are read from the rendered tree (so a file rendered
     from a .j2.yaml is found); the operator's own environments come
-    processed by the CLI, their files in `files`.
+    processed by the CLI.
     """
     # Imported here: heatclient is slow to import.
     from heatclient.common import template_utils
 
-    all_files = {}
+    files = {}
     environment = {}
-    for item in environments:
+    for item in items:
         if item.get('path'):
             path = os.path.join(rendered, item['path'])
             if not os.path.isfile(path):
@@ -293,10 +308,83 @@ def update_arguments(rendered, environments, files=None):
             except Exception as e:
                 raise TemplatesError('Environment %s of the templates is '
                                      'not usable: %s' % (item['path'], e))
-            all_files.update(env_files)
+            files.update(env_files)
         else:
             env = item.get('environment') or {}
         template_utils.deep_update(environment, env)
+    return environment, files
+
+
+def same_mapping(current, new, rendered):
+    """Whether a registry value of the stack and a new one name the same.
+
+    The stack's may come from other templates (Newton's, in a plan or
+    another directory): a template path matches by its path in the tree.
+    """
+    if current == new:
+        return True
+    if '::' in current or '::' in new:
+        return False
+    relpath = new.split('://', 1)[-1]
+    root = rendered.rstrip('/') + '/'
+    if relpath.startswith(root):
+        relpath = relpath[len(root):]
+    current = current.split('://', 1)[-1]
+    return current == relpath or current.endswith('/' + relpath)
+
+
+def lost_mappings(current, plan_registry, step_registry, rendered,
+                  lifecycle_registry=None):
+    """[(type, now, after)] the update would put back to the defaults.
+
+    A mapping of the stack's environment that no environment of the update
+    sets, and that the templates' resource registry maps otherwise: what
+    upstream's operators lost by leaving out an environment file of the
+    original deploy (deployed servers, network isolation, a disabled
+    service). What a lifecycle environment mapped (prepare's, seen at
+    converge) is the upgrade's own, meant to go.
+    """
+    lost = []
+    lifecycle_registry = lifecycle_registry or {}
+    for name, value in sorted((current or {}).items()):
+        if name in ('resources', 'base_url', 'hooks') or not isinstance(
+                value, str) or name in (step_registry or {}):
+            continue
+        if isinstance(lifecycle_registry.get(name), str) and same_mapping(
+                value, lifecycle_registry[name], rendered):
+            continue
+        default = (plan_registry or {}).get(name)
+        if isinstance(default, str) and not same_mapping(value, default,
+                                                         rendered):
+            lost.append((name, value, default))
+    return lost
+
+
+def shown_mapping(value, rendered):
+    """A registry value as the operator wrote it: relative to the tree."""
+    value = value.split('://', 1)[-1]
+    root = rendered.rstrip('/') + '/'
+    return value[len(root):] if value.startswith(root) else value
+
+
+def lost_mappings_message(stack, lost, rendered):
+    shown = ', '.join('%s (%s -> %s)' % (
+        name, shown_mapping(now, rendered), shown_mapping(after, rendered))
+        for name, now, after in lost)
+    return ('%d resource mapping(s) of the environment of stack %s would '
+            'go back to the templates\' defaults, as when an environment '
+            'file of the original deploy is left out: %s. Pass every '
+            'environment file of the original deploy again (-e), or '
+            '--allow-lost-mappings if these defaults are what you mean'
+            % (len(lost), stack, shown))
+
+
+def update_arguments(rendered, environments, files=None):
+    """{template, files, environment} of a stack update from `rendered`."""
+    # Imported here: heatclient is slow to import.
+    from heatclient.common import template_utils
+
+    environment, all_files = merge_environments(rendered, environments)
     all_files.update(files or {})
     top = os.path.join(rendered, TOP_TEMPLATE)
     try:

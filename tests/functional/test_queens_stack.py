@@ -145,6 +145,21 @@ class TestQueensNodes(QueensTestCase):
         self._prepared()
         self.sandbox.reset_node_containers()
 
+    def test_prepare_missing_an_environment_of_the_deploy_is_refused(self):
+        """Upstream's commonest mistake, refused before the update."""
+        args = self.sandbox.step_arguments('queens', 'prepare', STACK)
+        at = [n for n, arg in enumerate(args)
+              if arg.endswith('/deployed-server-environment.yaml')][0]
+        del args[at - 1:at + 1]
+        before = self.heat.stacks.get(STACK).updated_time
+        result = self.openstack('prepare', '--yes', '--stack', STACK, *args)
+        self.assertNotEqual(0, result.rc, result)
+        self.assertIn('OS::TripleO::Server (deployed-server/deployed-server.'
+                      'yaml -> OS::Nova::Server)', result.out)
+        self.assertIn('--allow-lost-mappings', result.out)
+        self.assertIn('stack %s was not updated' % STACK, result.out)
+        self.assertEqual(before, self.heat.stacks.get(STACK).updated_time)
+
     def test_failure_in_a_real_task_then_rerun(self):
         self.on_node(CONTROLLER, "echo 'keystone-manage db_sync' | sudo tee "
                                  "/etc/tripleo-ffu-node/fail-on")

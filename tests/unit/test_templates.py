@@ -222,6 +222,7 @@ class TestUpdateAction(TemplatesTestCase):
         super(TestUpdateAction, self).setUp()
         self.heat = self.useFixture(HeatFixture()).heat
         self.heat.stacks.get.return_value = fake_stack(updated='t0')
+        self.heat.stacks.environment.return_value = {}
         self.work_dir = os.path.join(self.tmp, 'work')
 
     def test_moves_the_stack_to_the_templates(self):
@@ -257,6 +258,50 @@ class TestUpdateAction(TemplatesTestCase):
         with open(os.path.join(self.work_dir, 'oc-templates', 'network',
                                'internalapi.yaml')) as f:
             self.assertIn('InternalApi Internal', f.read())
+
+    def test_mappings_the_update_would_lose_are_refused(self):
+        from heatclient import exc as heat_exc
+        self.heat.resources.get.side_effect = heat_exc.HTTPNotFound()
+        # As a Newton stack's: its registry's Controller (same template,
+        # other tree: kept), a role and a service its environments mapped.
+        self.heat.stacks.environment.return_value = {'resource_registry': {
+            'OS::TripleO::Controller': 'file:///old/puppet/'
+                                       'controller-role.yaml',
+            'OS::TripleO::Compute': 'OS::Heat::None',
+            'OS::TripleO::Services::A': 'mine.yaml'}}
+        action = stack_action.UpdateStackAction(
+            'oc', templates=self.tht, step='converge',
+            work_dir=self.work_dir)
+        result = action.run(context())
+        self.assertEqual(
+            '2 resource mapping(s) of the environment of stack oc would go '
+            'back to the templates\' defaults, as when an environment file '
+            'of the original deploy is left out: OS::TripleO::Compute '
+            '(OS::Heat::None -> puppet/compute-role.yaml), '
+            'OS::TripleO::Services::A (mine.yaml -> a.yaml). Pass every '
+            'environment file of the original deploy again (-e), or '
+            '--allow-lost-mappings if these defaults are what you mean; '
+            'stack oc was not updated', result.error)
+        self.assertFalse(self.heat.stacks.update.called)
+        # Given again by the environments: nothing lost.
+        action.environment = {'resource_registry': {
+            'OS::TripleO::Compute': 'OS::Heat::None',
+            'OS::TripleO::Services::A': 'OS::Heat::None'}}
+        self.assertEqual('sid', action.run(context())['stack_id'])
+        # Or told to.
+        action.environment = {}
+        action.allow_lost_mappings = True
+        self.assertEqual('sid', action.run(context())['stack_id'])
+
+    def test_what_prepare_mapped_goes_at_converge(self):
+        from heatclient import exc as heat_exc
+        self.heat.resources.get.side_effect = heat_exc.HTTPNotFound()
+        self.heat.stacks.environment.return_value = {'resource_registry': {
+            'OS::TripleO::Services::A': 'OS::Heat::None'}}
+        result = stack_action.UpdateStackAction(
+            'oc', templates=self.tht, step='converge',
+            work_dir=self.work_dir).run(context())
+        self.assertEqual('sid', result['stack_id'])
 
     def test_bad_templates_do_not_update(self):
         result = stack_action.UpdateStackAction(

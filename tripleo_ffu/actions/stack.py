@@ -42,6 +42,10 @@ def with_deploy_parameters(environment, now=time.time):
     return dict(environment, parameter_defaults=defaults)
 
 
+def registry(environment):
+    return environment.get('resource_registry') or {}
+
+
 def failed(stack_status, message, failures=()):
     """The error result of a wait: {status: FAILED, message, ...}."""
     return actions.Result(error={'status': 'FAILED', 'message': message,
@@ -61,7 +65,7 @@ class UpdateStackAction(actions.Action):
                  timeout=contract.DEFAULT_TIMEOUT_MIN, heat_url=None,
                  templates=None, roles_file=None, networks_file=None,
                  plan_environment=None, environments=None, step=None,
-                 work_dir=None):
+                 work_dir=None, allow_lost_mappings=False):
         super(UpdateStackAction, self).__init__()
         self.stack = stack
         self.environment = environment or {}
@@ -76,6 +80,7 @@ class UpdateStackAction(actions.Action):
         self.environments = environments or []
         self.step = step
         self.work_dir = work_dir
+        self.allow_lost_mappings = allow_lost_mappings
 
     @failures.reports_failure(
         lambda self, cause: 'Could not update stack %s: %s. Check that Heat '
@@ -95,12 +100,27 @@ class UpdateStackAction(actions.Action):
                          self.networks_file,
                          legacy_internal_api=stacks.has_legacy_internal_api(
                              heat, stack.id))
-        environments = templates.environment_list(
-            rendered, self.step, self.environments, self.plan_environment)
+        plan = templates.plan_items(rendered, self.plan_environment)
+        step = templates.step_items(self.step, self.environments)
         if self.environment:
-            environments.append({'environment': self.environment})
-        return templates.update_arguments(rendered, environments,
-                                          self.files)
+            step.append({'environment': self.environment})
+        arguments = templates.update_arguments(rendered, plan + step,
+                                               self.files)
+        if not self.allow_lost_mappings:
+            lifecycle = [{'path': p} for p in
+                         templates.LIFECYCLE_ENVIRONMENTS.values()]
+            lost = templates.lost_mappings(
+                heat.stacks.environment(stack.id).get('resource_registry'),
+                registry(templates.merge_environments(rendered, plan)[0]),
+                registry(templates.merge_environments(rendered, step)[0]),
+                rendered,
+                registry(templates.merge_environments(rendered,
+                                                      lifecycle)[0]))
+            if lost:
+                raise templates.TemplatesError(
+                    templates.lost_mappings_message(self.stack, lost,
+                                                    rendered))
+        return arguments
 
     def _update(self, context):
         heat = clients.heat_client(context, self.heat_url)

@@ -282,6 +282,12 @@ class StackUpdateCommand(FFWDUpgradeBase):
             help='Directory of environment files (*.yaml, name order), '
                  'applied before the -e files; repeatable (default: %s '
                  'when it exists).' % deploy_options.DEFAULT_ENV_DIRECTORY)
+        parser.add_argument(
+            '--allow-lost-mappings', action='store_true',
+            help='With --templates: update even when resource mappings of '
+                 'the stack\'s environment would go back to the templates\' '
+                 'defaults (refused otherwise, naming them: the sign of an '
+                 'environment file of the original deploy left out).')
         deploy_options.add_options(parser)
         return parser
 
@@ -300,7 +306,8 @@ class StackUpdateCommand(FFWDUpgradeBase):
         parameters = deploy_options.parameters(parsed_args)
         if parsed_args.templates:
             workflow_input.update(templates_input(
-                parsed_args, self.step, env_dirs))
+                parsed_args, self.step, env_dirs),
+                allow_lost_mappings=parsed_args.allow_lost_mappings)
             if parameters:
                 workflow_input['environments'].append(
                     {'environment': {'parameter_defaults': parameters}})

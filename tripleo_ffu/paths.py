@@ -28,6 +28,8 @@ HYGIENE_REPORT = 'task-hygiene.yaml'
 # What the Ansible runtime could not load, written by prepare.
 CHECK_REPORT = 'ansible-check.yaml'
 COMMAND_SCRIPT = 'ansible-playbook-command.sh'
+# The stack as prepare left it, written with the config it downloaded.
+STACK_STATE = 'stack-state.json'
 
 
 def config_dir(work_dir, stack):

@@ -147,3 +147,36 @@ def has_legacy_internal_api(heat, stack_id):
     except heat_exc.HTTPNotFound:
         return False
     return True
+
+
+def state_record(stack):
+    """What prepare records of the stack it downloaded the config of."""
+    return {'stack_id': stack.id, 'stack_status': stack.stack_status,
+            'updated_time': stack.updated_time}
+
+
+def changed_since_prepare(record, stack, stack_name, step):
+    """Why `step` must not go on: the stack changed after prepare; or None.
+
+    Another update (an "overcloud deploy", a "stack update") between
+    prepare and converge changes what the downloaded config was made
+    from, and converge would apply the converge environment to a stack the
+    upgrade never saw.
+    """
+    if not record:
+        return None
+    if record.get('stack_id') != stack.id:
+        changed = ('stack %s is not the one ffwd-upgrade prepare downloaded '
+                   'the config of (id %s, now %s)' % (
+                       stack_name, record.get('stack_id'), stack.id))
+    elif record.get('updated_time') != stack.updated_time:
+        changed = ('stack %s was updated at %s (%s) by something other '
+                   'than ffwd-upgrade since prepare downloaded its config '
+                   '(its update ended %s)' % (
+                       stack_name, stack.updated_time, stack.stack_status,
+                       record.get('updated_time')))
+    else:
+        return None
+    return ('Not starting %s: %s, so the downloaded config may not match '
+            'it. Run "openstack overcloud ffwd-upgrade prepare" again with '
+            'the same command line, then %s.' % (step, changed, step))

@@ -19,11 +19,14 @@ directory on the undercloud into the stack's work dir, and the stack is
 updated from that copy (doc/templates.rst).
 """
 
+import collections
+import io
 import os
 import shutil
 
 import yaml
 
+from tripleo_ffu import compat
 from tripleo_ffu import errors
 
 DEFAULT_TEMPLATES = '/usr/share/openstack-tripleo-heat-templates'
@@ -105,7 +108,8 @@ def enabled_networks(networks, legacy_internal_api=False):
     legacy_internal_api: the stack's Networks have the pre-Pike
     InternalNetwork resource, kept by InternalApi's compat_name.
     """
-    enabled = {}
+    # In the networks file's order on every Python.
+    enabled = collections.OrderedDict()
     for network in networks:
         if network.get('enabled') is False:
             continue
@@ -192,7 +196,8 @@ def render(templates, out_dir, roles_file=None, networks_file=None,
             shutil.copyfile(given, os.path.join(staging, name))
     rendered = []
     for relpath in sorted(j2_files(staging)):
-        with open(os.path.join(staging, relpath)) as f:
+        # As text on both Pythons: Jinja2 renders text.
+        with io.open(os.path.join(staging, relpath), encoding='utf-8') as f:
             text = f.read()
         loader = jinja2.FileSystemLoader(
             [os.path.join(staging, os.path.dirname(relpath)), staging])
@@ -206,7 +211,8 @@ def render(templates, out_dir, roles_file=None, networks_file=None,
             except jinja2.TemplateError as e:
                 raise TemplatesError('Cannot render %s: %s' % (
                     os.path.join(templates, relpath), e))
-            with open(os.path.join(staging, out), 'w') as f:
+            with io.open(os.path.join(staging, out), 'w',
+                         encoding='utf-8') as f:
                 f.write(result)
             rendered.append(out)
     shutil.rmtree(out_dir, ignore_errors=True)
@@ -348,14 +354,15 @@ def lost_mappings(current, plan_registry, step_registry, rendered,
     lifecycle_registry = lifecycle_registry or {}
     for name, value in sorted((current or {}).items()):
         if name in ('resources', 'base_url', 'hooks') or not isinstance(
-                value, str) or name in (step_registry or {}):
+                value, compat.string_types) or name in (step_registry or {}):
             continue
-        if isinstance(lifecycle_registry.get(name), str) and same_mapping(
+        if isinstance(lifecycle_registry.get(name),
+                      compat.string_types) and same_mapping(
                 value, lifecycle_registry[name], rendered):
             continue
         default = (plan_registry or {}).get(name)
-        if isinstance(default, str) and not same_mapping(value, default,
-                                                         rendered):
+        if isinstance(default, compat.string_types) and not same_mapping(
+                value, default, rendered):
             lost.append((name, value, default))
     return lost
 

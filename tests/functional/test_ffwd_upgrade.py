@@ -16,6 +16,7 @@ import json
 import os
 import re
 import subprocess
+import time
 
 import yaml
 
@@ -166,6 +167,31 @@ class TestFastForwardUpgrade(base.FunctionalTestCase):
                      os.path.join(run_dir, 'record.json'),
                      os.path.join(self.config_dir, 'ansible.log')):
             self.assertEqual(0, os.stat(path).st_mode & 0o077, path)
+
+    def test_stack_updated_by_something_else_after_prepare(self):
+        self.assertSucceeded(self.prepare(), 'prepare')
+        stack = self.heat.stacks.get('overcloud')
+        # An operator's own "stack update" between prepare and converge.
+        self.heat.stacks.update(stack.id, existing=True, environment={
+            'parameter_defaults': {'TripleoFfuForeignUpdate': 1}})
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            now = self.heat.stacks.get('overcloud')
+            if now.updated_time != stack.updated_time and now.stack_status \
+                    == 'UPDATE_COMPLETE':
+                break
+            time.sleep(1)
+        for step, refused in (('run', self.openstack('run', '--yes')),
+                              ('converge', self.converge())):
+            self.assertFailed(refused, 'Not starting %s: stack overcloud '
+                              'was updated at %s' % (step, now.updated_time),
+                              'Run "openstack overcloud ffwd-upgrade '
+                              'prepare" again')
+        self.assertEqual(now.updated_time,
+                         self.heat.stacks.get('overcloud').updated_time)
+        # prepare again: the config is the stack's as it is now.
+        self.assertSucceeded(self.prepare(), 'prepare')
+        self.assertSucceeded(self.converge(), 'converge')
 
 
 class TestErrors(base.FunctionalTestCase):

@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import json
 import os
 import re
 import subprocess
@@ -160,6 +161,25 @@ class TestUpdateStack(base.TestCase):
             {'StackAction': 'UPDATE', 'DeployIdentifier': 99},
             stack_action.with_deploy_parameters(
                 {}, now=lambda: 99)['parameter_defaults'])
+
+    def test_converge_refused_after_another_update(self):
+        work_dir = self.useFixture(fixtures.TempDir()).path
+        os.makedirs(os.path.join(work_dir, 'oc'))
+        with open(os.path.join(work_dir, 'oc', paths.STACK_STATE), 'w') as f:
+            json.dump({'stack_id': 'sid', 'updated_time': 't1'}, f)
+        self.heat.stacks.get.return_value = fake_stack('UPDATE_COMPLETE',
+                                                       't2')
+        result = stack_action.UpdateStackAction(
+            'oc', step='converge', work_dir=work_dir).run(context())
+        self.assertIn('Not starting converge: stack oc was updated at t2',
+                      result.error)
+        self.assertFalse(self.heat.stacks.update.called)
+        # The stack prepare left: converge goes on.
+        self.heat.stacks.get.return_value = fake_stack('UPDATE_COMPLETE',
+                                                       't1')
+        self.assertEqual('sid', stack_action.UpdateStackAction(
+            'oc', step='converge', work_dir=work_dir).run(
+                context())['stack_id'])
 
     def test_missing_stack(self):
         self.heat.stacks.get.side_effect = heat_exc.HTTPNotFound()
@@ -340,6 +360,11 @@ class TestDownloadConfig(base.TestCase):
                       result['message'])
         self.heat.stacks.get.assert_called_once_with('overcloud',
                                                      resolve_outputs=True)
+        # The stack as prepare left it, for run and converge to compare.
+        with open(os.path.join(config_dir, paths.STACK_STATE)) as f:
+            self.assertEqual({'stack_id': 'sid', 'updated_time': None,
+                              'stack_status': 'CREATE_COMPLETE'},
+                             json.load(f))
         # Which Ansible checked the config: this Python's own.
         runtime = '%s (%s)' % (
             runner.ansible_version(runner.find_ansible_playbook()),
@@ -507,6 +532,23 @@ class TestAnsibleAction(base.TestCase):
         with open(os.path.join(self.config_dir, paths.INVENTORY_FILE),
                   'w') as f:
             f.write('all:\n  hosts:\n    h: {}\n')
+
+    def test_stack_updated_after_prepare_refused(self):
+        self._config_with_host_h()
+        with open(os.path.join(self.config_dir, paths.STACK_STATE),
+                  'w') as f:
+            json.dump({'stack_id': 'sid', 'updated_time': 't1',
+                       'stack_status': 'UPDATE_COMPLETE'}, f)
+        heat = self.useFixture(HeatFixture()).heat
+        heat.stacks.get.return_value = fake_stack('UPDATE_COMPLETE', 't2')
+        result = self._action().run(context())
+        self.assertEqual(
+            'Not starting run: stack oc was updated at t2 (UPDATE_COMPLETE) '
+            'by something other than ffwd-upgrade since prepare downloaded '
+            'its config (its update ended t1), so the downloaded config may '
+            'not match it. Run "openstack overcloud ffwd-upgrade prepare" '
+            'again with the same command line, then run.', result.error)
+        heat.stacks.get.assert_called_once_with('oc', resolve_outputs=False)
 
     def test_bad_inputs_refused_before_ansible(self):
         self._config_with_host_h()

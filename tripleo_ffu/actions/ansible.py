@@ -12,10 +12,12 @@
 
 """Run a playbook of the downloaded config with ansible-playbook."""
 
+import logging
 import os
 
 from mistral_lib import actions
 
+from tripleo_ffu.actions import clients
 from tripleo_ffu.actions import failures
 from tripleo_ffu.actions import lock
 from tripleo_ffu.ansible import check
@@ -26,6 +28,9 @@ from tripleo_ffu import locks
 from tripleo_ffu import contract
 from tripleo_ffu import paths
 from tripleo_ffu import runs
+from tripleo_ffu import stacks
+
+LOG = logging.getLogger(__name__)
 
 
 class AnsiblePlaybookAction(actions.Action):
@@ -86,6 +91,22 @@ class AnsiblePlaybookAction(actions.Action):
                         '; '.join(check.describe(p) for p in blocking)))
         return None
 
+    def _stack_changed(self, context, config_dir):
+        """Why not to run: the stack changed after prepare; else None."""
+        record = locks.read(os.path.join(config_dir, paths.STACK_STATE))
+        if not record:
+            return None
+        try:
+            stack = clients.heat_client(context).stacks.get(
+                self.stack, resolve_outputs=False)
+        except Exception as e:
+            # The run itself needs no Heat (run --no-workflow is for when
+            # the undercloud is half broken): the check is skipped.
+            LOG.warning('Could not check stack %s against the downloaded '
+                        'config: %s', self.stack, e)
+            return None
+        return stacks.changed_since_prepare(record, stack, self.stack, 'run')
+
     def _inventory(self, config_dir):
         return self.inventory_file or os.path.join(config_dir,
                                                    paths.INVENTORY_FILE)
@@ -97,7 +118,8 @@ class AnsiblePlaybookAction(actions.Action):
     def run(self, context):
         work_dir = contract.resolve_work_dir(self.work_dir)
         config_dir = paths.config_dir(work_dir, self.stack)
-        problem = self._check_inputs(config_dir)
+        problem = (self._check_inputs(config_dir) or
+                   self._stack_changed(context, config_dir))
         if problem:
             return actions.Result(error=problem)
         execution_id = context.execution.workflow_execution_id or 'manual'

@@ -12,6 +12,7 @@
 
 """Config download: stack outputs -> <work_dir>/<stack>/."""
 
+import json
 import os
 
 from heatclient import exc as heat_exc
@@ -27,6 +28,7 @@ from tripleo_ffu.config import errors
 from tripleo_ffu import files
 from tripleo_ffu import contract
 from tripleo_ffu import paths
+from tripleo_ffu import stacks
 
 MAX_REPORTED_TASKS = 50
 
@@ -58,6 +60,8 @@ class DownloadConfigAction(actions.Action):
                 outputs, self.node_user, self.stack,
                 deployments.gather(heat, self.stack),
                 clients.undercloud_identity(context))
+            rendered[paths.STACK_STATE] = json.dumps(
+                stacks.state_record(stack), sort_keys=True)
             # Resolved here, in the executor: Mistral's engine builds the
             # action with the engine's environment.
             config_dir, previous = download.write_config(

@@ -22,6 +22,8 @@ from tripleo_ffu.actions import clients
 from tripleo_ffu.actions import failures
 from tripleo_ffu import compat
 from tripleo_ffu import contract
+from tripleo_ffu import locks
+from tripleo_ffu import paths
 from tripleo_ffu import stacks
 from tripleo_ffu import templates
 
@@ -136,6 +138,13 @@ class UpdateStackAction(actions.Action):
                 'Stack %s is %s: wait for that operation to finish '
                 'before starting the upgrade step'
                 % (self.stack, stack.stack_status))
+        if self.step == 'converge':
+            changed = stacks.changed_since_prepare(
+                locks.read(os.path.join(paths.config_dir(
+                    contract.resolve_work_dir(self.work_dir), self.stack),
+                    paths.STACK_STATE)), stack, self.stack, 'converge')
+            if changed:
+                return actions.Result(error=changed)
         try:
             arguments = self._update_arguments(heat, stack)
         except templates.TemplatesError as e:

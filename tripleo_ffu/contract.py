@@ -43,7 +43,7 @@ OUTPUT_KEYS = {
     'prepare': ('status', 'message', 'work_dir', 'stack_status',
                 'config_dir', 'inventory_file', 'fixed_step_order',
                 'no_step_condition', 'converted', 'ansible_check',
-                'ansible'),
+                'ansible', 'overcloudrc'),
     'run': ('status', 'message', 'work_dir', 'recap', 'log_path',
             'command_script'),
     'converge': ('status', 'message', 'work_dir', 'stack_status'),

@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.request
 
+import fixtures
 from oslotest import base
 
 from tripleo_ffu_sandbox import overclouds
@@ -84,6 +85,8 @@ class FunctionalTestCase(base.BaseTestCase):
         self.assertEqual(
             os.environ.get('TRIPLEO_FFU_EXPECT_UNDERCLOUD', 'current'),
             self.sandbox.undercloud)
+        # The CLI's working directory: prepare writes <stack>rc there.
+        self.cli_dir = self.useFixture(fixtures.TempDir()).path
 
     def env(self, **extra):
         env = dict(os.environ)
@@ -97,7 +100,7 @@ class FunctionalTestCase(base.BaseTestCase):
             [self.sandbox.openstack_bin(), 'overcloud', 'ffwd-upgrade'] +
             list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL, text=True, timeout=timeout,
-            env=env or self.env())
+            env=env or self.env(), cwd=self.cli_dir)
         return Result(proc, time.monotonic() - started)
 
     def prepare(self, *extra):

@@ -252,6 +252,12 @@ class TestQueensStack(QueensTestCase):
         prepared = self._step('prepare')
         stack = self.heat.stacks.get(STACK)
         self.assertEqual('UPDATE_COMPLETE', stack.stack_status)
+        # The overcloudrc, as upstream's prepare wrote it: here, private.
+        rc_file = os.path.join(self.cli_dir, '%src' % STACK)
+        self.assertIn('Wrote %s (0600)' % rc_file, prepared.out)
+        self.assertEqual(0o600, stat.S_IMODE(os.stat(rc_file).st_mode))
+        with open(rc_file) as f:
+            self.assertIn('export OS_AUTH_URL=http://', f.read())
         # The stack moved to the templates prepare rendered from
         # --templates, in the work dir.
         rendered = templates.rendered_dir(self.sandbox.work_dir, STACK)

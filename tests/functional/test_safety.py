@@ -63,7 +63,7 @@ class SafetyTestCase(base.FunctionalTestCase):
             [os.path.join(base.BIN, 'openstack'), 'overcloud',
              'ffwd-upgrade'] + list(args), stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-            env=self.env())
+            env=self.env(), cwd=self.cli_dir)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         return proc
 

@@ -57,6 +57,7 @@ class HeatFixture(fixtures.Fixture):
     def _setUp(self):
         self.heat = base.mock.Mock()
         self.heat.resources.list.return_value = []
+        self.heat.stacks.environment.return_value = {}
         self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.actions.clients.heat_client',
             return_value=self.heat))
@@ -360,6 +361,8 @@ class TestDownloadConfig(base.TestCase):
                       result['message'])
         self.heat.stacks.get.assert_called_once_with('overcloud',
                                                      resolve_outputs=True)
+        # No AdminPassword in the stack's environment: no overcloudrc.
+        self.assertIsNone(result['overcloudrc'])
         # The stack as prepare left it, for run and converge to compare.
         with open(os.path.join(config_dir, paths.STACK_STATE)) as f:
             self.assertEqual({'stack_id': 'sid', 'updated_time': None,
@@ -373,6 +376,20 @@ class TestDownloadConfig(base.TestCase):
         self.assertIn('checked with %s.' % runtime, result['message'])
         self.assertTrue(re.match(r'ansible(-core)? \d+\.\d+\.\d+ \(/',
                                  runtime), runtime)
+
+    def test_overcloudrc_written_privately_never_returned(self):
+        self.heat.stacks.get.return_value = fake_stack(
+            outputs=base.queens_outputs())
+        self.heat.stacks.environment.return_value = {
+            'parameter_defaults': {'AdminPassword': 'SECRET-admin-pw'}}
+        result = config_action.DownloadConfigAction(
+            'overcloud', self.work_dir).run(context())
+        path = os.path.join(self.work_dir, 'overcloud', 'overcloudrc')
+        self.assertEqual(path, result['overcloudrc'])
+        self.assertEqual(0o600, os.stat(path).st_mode & 0o777)
+        with open(path) as f:
+            self.assertIn('OS_PASSWORD=SECRET-admin-pw', f.read())
+        self.assertNotIn('SECRET-admin-pw', json.dumps(result))
 
     def test_software_deployments_for_the_deploy_steps(self):
         self.heat.stacks.get.return_value = fake_stack(

@@ -139,6 +139,26 @@ class TestOptions(CommandTestCase):
                           ['--limit', 'x'])
 
 
+class TestOvercloudrc(CommandTestCase):
+
+    def test_copied_here_privately_as_upstream(self):
+        source = self.write('exec/overcloudrc', 'export OS_PASSWORD=pw\n')
+        here = os.path.join(self.tmp, 'here')
+        os.mkdir(here)
+        said = ffwd_upgrade.write_overcloudrc(source, 'oc', here)
+        target = os.path.join(here, 'ocrc')
+        self.assertEqual('Wrote %s (0600): the overcloud\'s credentials.'
+                         % target, said)
+        self.assertEqual(0o600, os.stat(target).st_mode & 0o777)
+
+    def test_unreadable_says_where_it_is(self):
+        said = ffwd_upgrade.write_overcloudrc('/nonexistent/overcloudrc',
+                                              'oc', self.tmp)
+        self.assertIn('The overcloudrc of stack oc is /nonexistent/'
+                      'overcloudrc on the Mistral executor\'s host', said)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, 'ocrc')))
+
+
 class TestConfirmation(CommandTestCase):
 
     def _run(self, **app_kwargs):

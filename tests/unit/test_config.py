@@ -11,6 +11,7 @@
 # under the License.
 
 import os
+import subprocess
 
 import yaml
 
@@ -18,6 +19,7 @@ from tests.unit import base
 from tripleo_ffu.config import download
 from tripleo_ffu.config import errors
 from tripleo_ffu.config import inventory
+from tripleo_ffu.config import overcloudrc
 from tripleo_ffu.config import tasks
 
 
@@ -312,3 +314,34 @@ class TestWriteConfig(base.TestCase):
         names = sorted(os.listdir(self.work_dir))
         self.assertEqual(3, len(names))
         self.assertEqual('oc', names[0])
+
+
+class TestOvercloudrc(base.TestCase):
+
+    OUTPUTS = {'KeystoneURL': 'http://192.0.2.5:5000/',
+               'EndpointMap': {'KeystoneAdmin': {'host': '192.0.2.6'}}}
+
+    def test_as_upstream_wrote_it(self):
+        text = overcloudrc.render(
+            'oc', self.OUTPUTS, {'parameter_defaults': {
+                'AdminPassword': "s3'cret", 'KeystoneRegion': 'r2'}},
+            no_proxy='undercloud')
+        self.assertIn('export OS_AUTH_URL=http://192.0.2.5:5000/v3\n', text)
+        self.assertIn("export OS_PASSWORD='s3'\"'\"'cret'\n", text)
+        self.assertIn('export OS_CLOUDNAME=oc\n', text)
+        self.assertIn('export OS_REGION_NAME=r2\n', text)
+        self.assertIn('export no_proxy=undercloud,192.0.2.5,192.0.2.6\n',
+                      text)
+        # Sourced by bash, it gives the password back as it was.
+        proc = subprocess.Popen(
+            ['bash', '-c', 'source /dev/stdin; echo "$OS_PASSWORD"'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        out, _ = proc.communicate(text.encode('utf-8'))
+        self.assertEqual(b"s3'cret\n", out)
+
+    def test_nothing_without_keystone_or_password(self):
+        self.assertIsNone(overcloudrc.render('oc', {}, {
+            'parameter_defaults': {'AdminPassword': 'x'}}))
+        self.assertIsNone(overcloudrc.render('oc', self.OUTPUTS, {}))
+        self.assertIsNotNone(overcloudrc.render('oc', self.OUTPUTS, {
+            'parameters': {'AdminPassword': 'x'}}))

@@ -25,6 +25,7 @@ from tripleo_ffu.ansible import runner
 from tripleo_ffu.config import deployments
 from tripleo_ffu.config import download
 from tripleo_ffu.config import errors
+from tripleo_ffu.config import overcloudrc
 from tripleo_ffu import files
 from tripleo_ffu import contract
 from tripleo_ffu import paths
@@ -62,6 +63,10 @@ class DownloadConfigAction(actions.Action):
                 clients.undercloud_identity(context))
             rendered[paths.STACK_STATE] = json.dumps(
                 stacks.state_record(stack), sort_keys=True)
+            rc_text = overcloudrc.render(
+                self.stack, outputs, heat.stacks.environment(stack.id))
+            if rc_text:
+                rendered[overcloudrc.FILE] = rc_text
             # Resolved here, in the executor: Mistral's engine builds the
             # action with the engine's environment.
             config_dir, previous = download.write_config(
@@ -81,8 +86,11 @@ class DownloadConfigAction(actions.Action):
         runtime = '%s (%s)' % (
             runner.ansible_version(ansible_playbook) or
             'ansible, version unknown', ansible_playbook)
-        return self._result(config_dir, previous, report, problems,
-                            len(rendered), runtime)
+        result = self._result(config_dir, previous, report, problems,
+                              len(rendered), runtime)
+        result['overcloudrc'] = (os.path.join(config_dir, overcloudrc.FILE)
+                                 if rc_text else None)
+        return result
 
     def _result(self, config_dir, previous, report, problems, file_count,
                 runtime):

@@ -30,6 +30,7 @@ from tripleo_ffu.ansible import events
 from tripleo_ffu.ansible import inputs
 from tripleo_ffu import contract
 from tripleo_ffu import errors
+from tripleo_ffu import files
 from tripleo_ffu import locks
 from tripleo_ffu import paths
 from tripleo_ffu import records
@@ -193,6 +194,9 @@ class FFWDUpgradeBase(command.Command):
         else:
             output = self.run_in_mistral(parsed_args, workflow_input)
         self.report(output)
+        if output.get('overcloudrc'):
+            self._write(write_overcloudrc(output['overcloudrc'],
+                                          parsed_args.stack))
         self._write('FFWD Upgrade %s on stack %s complete.' % (
             self.step.capitalize(), parsed_args.stack))
 
@@ -224,6 +228,25 @@ class FFWDUpgradeBase(command.Command):
     def report(self, output):
         if output.get('message'):
             self._write(output['message'])
+
+
+def write_overcloudrc(source, stack, directory='.'):
+    """Copy the executor's overcloudrc to <stack>rc here, as upstream.
+
+    Returns the line saying where it is. The file holds the overcloud's
+    admin password: 0600, and never printed.
+    """
+    target = os.path.abspath(os.path.join(directory, '%src' % stack))
+    try:
+        with open(source) as f:
+            text = f.read()
+        with files.open_private(target) as f:
+            f.write(text)
+    except EnvironmentError as e:
+        return ('The overcloudrc of stack %s is %s on the Mistral '
+                'executor\'s host, readable by its user only (%s here): '
+                'copy it from there.' % (stack, source, e.strerror or e))
+    return 'Wrote %s (0600): the overcloud\'s credentials.' % target
 
 
 def write_line(app, line):

@@ -339,30 +339,69 @@ def same_mapping(current, new, rendered):
     return current == relpath or current.endswith('/' + relpath)
 
 
+# Where a tripleo-heat-templates tree starts in a registry value: the
+# directory holding one of these.
+TREE_DIRS = ('/puppet/', '/network/', '/docker/', '/extraconfig/',
+             '/deployed-server/', '/firstboot/', '/common/',
+             '/environments/')
+
+
+def mapping_kind(value):
+    """'none', 'native' or 'template': what a registry value maps to."""
+    name = value.split('://', 1)[-1].rsplit('/', 1)[-1]
+    if value == 'OS::Heat::None' or name == 'noop.yaml' or name.endswith(
+            '-noop.yaml'):
+        return 'none'
+    return 'native' if '::' in value else 'template'
+
+
+def tree_root(values):
+    """The templates directory most of a registry's templates are in."""
+    counts = {}
+    for value in values:
+        path = value.split('://', 1)[-1]
+        starts = [path.find(d) for d in TREE_DIRS if d in path]
+        if starts:
+            root = path[:min(starts) + 1]
+            counts[root] = counts.get(root, 0) + 1
+    return max(sorted(counts), key=counts.get) if counts else None
+
+
 def lost_mappings(current, plan_registry, step_registry, rendered,
                   lifecycle_registry=None):
     """[(type, now, after)] the update would put back to the defaults.
 
     A mapping of the stack's environment that no environment of the update
-    sets, and that the templates' resource registry maps otherwise: what
-    upstream's operators lost by leaving out an environment file of the
-    original deploy (deployed servers, network isolation, a disabled
-    service). What a lifecycle environment mapped (prepare's, seen at
-    converge) is the upgrade's own, meant to go.
+    sets, which the templates' resource registry would change in kind (a
+    template for a native resource or for nothing, or back), or which
+    names a template of the operator's own, outside the templates the
+    stack was deployed from: what upstream's operators lost by leaving out
+    an environment file of the original deploy (deployed servers, network
+    isolation, nic configs, a disabled service). A template for another of
+    the templates is a release's own move (Newton's puppet/services to
+    Queens' docker/services). What a lifecycle environment mapped
+    (prepare's, seen at converge) is the upgrade's own, meant to go.
     """
     lost = []
+    current = dict((name, value) for name, value in (current or {}).items()
+                   if isinstance(value, compat.string_types) and
+                   name not in ('base_url', 'hooks'))
+    old_root = tree_root(current.values())
     lifecycle_registry = lifecycle_registry or {}
-    for name, value in sorted((current or {}).items()):
-        if name in ('resources', 'base_url', 'hooks') or not isinstance(
-                value, compat.string_types) or name in (step_registry or {}):
+    for name, value in sorted(current.items()):
+        if name in (step_registry or {}):
             continue
         if isinstance(lifecycle_registry.get(name),
                       compat.string_types) and same_mapping(
                 value, lifecycle_registry[name], rendered):
             continue
         default = (plan_registry or {}).get(name)
-        if isinstance(default, compat.string_types) and not same_mapping(
+        if not isinstance(default, compat.string_types) or same_mapping(
                 value, default, rendered):
+            continue
+        own_template = (mapping_kind(value) == 'template' and old_root and
+                        not value.split('://', 1)[-1].startswith(old_root))
+        if own_template or mapping_kind(value) != mapping_kind(default):
             lost.append((name, value, default))
     return lost
 

@@ -216,6 +216,59 @@ class TestUpdateArguments(TemplatesTestCase):
                          templates.plan_environment(self.tht))
 
 
+class TestLostMappings(base.TestCase):
+    """What a Newton stack's registry would lose, and what is a move."""
+
+    OLD = 'file:///usr/share/openstack-tripleo-heat-templates/'
+    NEW = '/var/lib/mistral/oc-templates'
+
+    def test_release_moves_are_not_losses(self):
+        current = {
+            'OS::TripleO::Services::Keystone':
+                self.OLD + 'puppet/services/keystone.yaml',
+            'OS::TripleO::PostDeploySteps': self.OLD + 'puppet/post.yaml',
+            'OS::TripleO::Services::CeilometerApi':
+                self.OLD + 'puppet/services/ceilometer-api.yaml'}
+        defaults = {
+            'OS::TripleO::Services::Keystone':
+                'file://%s/docker/services/keystone.yaml' % self.NEW,
+            'OS::TripleO::PostDeploySteps':
+                'file://%s/common/post.yaml' % self.NEW,
+            'OS::TripleO::Services::CeilometerApi':
+                'file://%s/puppet/services/disabled/ceilometer-api-'
+                'disabled.yaml' % self.NEW}
+        self.assertEqual([], templates.lost_mappings(current, defaults, {},
+                                                     self.NEW))
+
+    def test_what_an_environment_of_the_deploy_set_is_lost(self):
+        nic = '/home/stack/templates/nic-configs/controller.yaml'
+        current = {
+            'OS::TripleO::Server':
+                self.OLD + 'deployed-server/deployed-server.yaml',
+            'OS::TripleO::Network::InternalApi':
+                self.OLD + 'network/internal_api.yaml',
+            'OS::TripleO::Controller::Net::SoftwareConfig': 'file://' + nic,
+            'OS::TripleO::Services::Sahara': 'OS::Heat::None',
+            'OS::TripleO::Services::Keystone':
+                self.OLD + 'puppet/services/keystone.yaml'}
+        new = 'file://%s/' % self.NEW
+        defaults = {
+            'OS::TripleO::Server': 'OS::Nova::Server',
+            'OS::TripleO::Network::InternalApi': new + 'network/noop.yaml',
+            'OS::TripleO::Controller::Net::SoftwareConfig':
+                new + 'net-config-bridge.yaml',
+            'OS::TripleO::Services::Sahara':
+                new + 'puppet/services/sahara-api.yaml',
+            'OS::TripleO::Services::Keystone':
+                new + 'puppet/services/keystone.yaml'}
+        self.assertEqual(
+            ['OS::TripleO::Controller::Net::SoftwareConfig',
+             'OS::TripleO::Network::InternalApi', 'OS::TripleO::Server',
+             'OS::TripleO::Services::Sahara'],
+            [name for name, _, _ in templates.lost_mappings(
+                current, defaults, {}, self.NEW)])
+
+
 class TestUpdateAction(TemplatesTestCase):
 
     def setUp(self):

@@ -406,16 +406,20 @@ def lost_mappings(current, plan_registry, step_registry, rendered,
     return lost
 
 
-def shown_mapping(value, rendered):
-    """A registry value as the operator wrote it: relative to the tree."""
+def shown_mapping(value, roots):
+    """A registry value as the operator wrote it: relative to its tree."""
     value = value.split('://', 1)[-1]
-    root = rendered.rstrip('/') + '/'
-    return value[len(root):] if value.startswith(root) else value
+    for root in roots:
+        root = root.rstrip('/') + '/'
+        if root != '/' and value.startswith(root):
+            return value[len(root):]
+    return value
 
 
-def lost_mappings_message(stack, lost, rendered):
+def lost_mappings_message(stack, lost, rendered, old_root=None):
+    roots = [rendered] + ([old_root] if old_root else [])
     shown = ', '.join('%s (%s -> %s)' % (
-        name, shown_mapping(now, rendered), shown_mapping(after, rendered))
+        name, shown_mapping(now, roots), shown_mapping(after, roots))
         for name, now, after in lost)
     return ('%d resource mapping(s) of the environment of stack %s would '
             'go back to the templates\' defaults, as when an environment '

@@ -117,8 +117,9 @@ class Overclouds(object):
     def _queens_plan_environment(self):
         """Upstream's plan environment without docker.yaml.
 
-        The sandbox's nodes run no containers: its services stay the
-        baremetal (puppet) ones.
+        The sandbox creates its stack from the resource registry without
+        environments/docker.yaml (which enables the Docker service):
+        prepare gives the environments of the create again.
         """
         path = os.path.join(self.tht_dir, 'plan-environment-sandbox.yaml')
         with open(path, 'w') as f:

@@ -111,8 +111,9 @@ class UpdateStackAction(actions.Action):
         if not self.allow_lost_mappings:
             lifecycle = [{'path': p} for p in
                          templates.LIFECYCLE_ENVIRONMENTS.values()]
+            current = registry(heat.stacks.environment(stack.id))
             lost = templates.lost_mappings(
-                heat.stacks.environment(stack.id).get('resource_registry'),
+                current,
                 registry(templates.merge_environments(rendered, plan)[0]),
                 registry(templates.merge_environments(rendered, step)[0]),
                 rendered,
@@ -120,8 +121,10 @@ class UpdateStackAction(actions.Action):
                                                       lifecycle)[0]))
             if lost:
                 raise templates.TemplatesError(
-                    templates.lost_mappings_message(self.stack, lost,
-                                                    rendered))
+                    templates.lost_mappings_message(
+                        self.stack, lost, rendered, templates.tree_root(
+                            v for v in current.values()
+                            if isinstance(v, compat.string_types))))
         return arguments
 
     def _update(self, context):

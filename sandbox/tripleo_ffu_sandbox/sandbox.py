@@ -282,9 +282,8 @@ class Sandbox(state.State):
             except Exception:
                 continue
             if state in ('RUNNING', 'IDLE', 'PAUSED'):
-                mistral.executions.update(
-                    execution_id, 'ERROR',
-                    'its Mistral executor stopped (sandbox reset)')
+                # State alone: Mistral refuses a description with it.
+                mistral.executions.update(execution_id, 'ERROR')
                 said.append('Marked %s execution %s of stack %s ERROR: its '
                             'Mistral executor had stopped' % (
                                 holder.get('step'), execution_id,

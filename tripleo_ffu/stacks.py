@@ -163,7 +163,9 @@ def changed_since_prepare(record, stack, stack_name, step):
     from, and converge would apply the converge environment to a stack the
     upgrade never saw.
     """
-    if not record:
+    if not record or record.get('converge_sent_at'):
+        # Nothing to compare, or converge has updated the stack since:
+        # later updates cannot be told from its own.
         return None
     if record.get('stack_id') != stack.id:
         changed = ('stack %s is not the one ffwd-upgrade prepare downloaded '

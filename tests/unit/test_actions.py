@@ -181,6 +181,13 @@ class TestUpdateStack(base.TestCase):
         self.assertEqual('sid', stack_action.UpdateStackAction(
             'oc', step='converge', work_dir=work_dir).run(
                 context())['stack_id'])
+        # Converge's own update does not stop a converge run again (after
+        # a failure or a timeout), nor a run.
+        self.heat.stacks.get.return_value = fake_stack('UPDATE_FAILED',
+                                                       't3')
+        self.assertEqual('sid', stack_action.UpdateStackAction(
+            'oc', step='converge', work_dir=work_dir).run(
+                context())['stack_id'])
 
     def test_missing_stack(self):
         self.heat.stacks.get.side_effect = heat_exc.HTTPNotFound()

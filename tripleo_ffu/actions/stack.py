@@ -141,11 +141,13 @@ class UpdateStackAction(actions.Action):
                 'Stack %s is %s: wait for that operation to finish '
                 'before starting the upgrade step'
                 % (self.stack, stack.stack_status))
+        state_path = os.path.join(paths.config_dir(
+            contract.resolve_work_dir(self.work_dir), self.stack),
+            paths.STACK_STATE)
+        state = locks.read(state_path)
         if self.step == 'converge':
-            changed = stacks.changed_since_prepare(
-                locks.read(os.path.join(paths.config_dir(
-                    contract.resolve_work_dir(self.work_dir), self.stack),
-                    paths.STACK_STATE)), stack, self.stack, 'converge')
+            changed = stacks.changed_since_prepare(state, stack, self.stack,
+                                                   'converge')
             if changed:
                 return actions.Result(error=changed)
         try:
@@ -163,6 +165,10 @@ class UpdateStackAction(actions.Action):
             return actions.Result(
                 error='Heat refused the update of stack %s: %s'
                       % (self.stack, e))
+        if self.step == 'converge' and state:
+            # From here the stack's updates are converge's own (a re-run
+            # after a failed or timed-out converge among them).
+            locks.write(state_path, dict(state, converge_sent_at=locks.now()))
         return {'stack_id': stack.id,
                 'previous_status': stack.stack_status,
                 'previous_updated_time': stack.updated_time}

@@ -77,6 +77,39 @@ class TestCallbackWithRealAnsible(base.BaseTestCase):
             'ansible 2.9.'))
         self._check_runtime(ansible_playbook)
 
+    def test_several_playbooks_in_one_run(self):
+        """run --roles: the events of every playbook, the failure named."""
+        self._check_several_playbooks(runner.find_ansible_playbook())
+        venv = os.environ.get(QUEENS_VENV_ENV)
+        if venv:
+            self._check_several_playbooks(
+                os.path.join(venv, 'bin', 'ansible-playbook'))
+
+    def _check_several_playbooks(self, ansible_playbook):
+        work = self.useFixture(fixtures.TempDir()).path
+        for name, task in (('first.yaml', 'command: echo first'),
+                           ('second.yaml', 'command: "false"')):
+            with open(os.path.join(work, name), 'w') as f:
+                f.write('- hosts: all\n  gather_facts: false\n  tasks:\n'
+                        '    - name: In %s\n      %s\n' % (name, task))
+        with open(os.path.join(work, 'inv.yaml'), 'w') as f:
+            f.write('all:\n  hosts:\n    node-a: {}\n  vars:\n'
+                    '    ansible_connection: local\n'
+                    '    ansible_python_interpreter: '
+                    '"{{ ansible_playbook_python }}"\n')
+        events_file = os.path.join(work, 'events', 'run.jsonl')
+        argv = runner.build_command(ansible_playbook,
+                                    ['first.yaml', 'second.yaml'], 'inv.yaml')
+        result = runner.run_playbook(work, argv, events_file, 120)
+        self.assertNotEqual(0, result['rc'])
+        self.assertEqual([('node-a', 'In second.yaml')],
+                         [(f['host'], f['task']) for f in result['failures']])
+        self.assertEqual(1, result['recap']['node-a']['failures'])
+        parsed, _ = events.read_new_events(events_file, 0)
+        self.assertEqual(['first.yaml', 'second.yaml'], [
+            e['event_data']['playbook'] for e in parsed
+            if e['event'] == 'playbook_on_start'])
+
     def _check_runtime(self, ansible_playbook):
         from tripleo_ffu_sandbox import processes
         work = self.useFixture(fixtures.TempDir()).path

@@ -163,8 +163,8 @@ class CallbackModule(CallbackBase):
                          msg=_message(result._result))
 
     def v2_playbook_on_stats(self, stats):
+        # Sent after each playbook of the run (run --roles gives several),
+        # with the totals so far: the file stays open for the next one.
         recap = {host: stats.summarize(host)
                  for host in sorted(stats.processed)}
         self._emit('playbook_on_stats', recap=recap)
-        self._out and self._out.close()
-        self._out = None

@@ -262,7 +262,7 @@ class TestQueensStack(QueensTestCase):
         # --templates, in the work dir.
         rendered = templates.rendered_dir(self.sandbox.work_dir, STACK)
         self.assertEqual(
-            'file://%s/puppet/services/keystone.yaml' % rendered,
+            'file://%s/docker/services/keystone.yaml' % rendered,
             self._registry()['OS::TripleO::Services::Keystone'])
         defaults = self._defaults()
         self.assertEqual('FASTFORWARDUPGRADE', defaults['StackUpdateType'])

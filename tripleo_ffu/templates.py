@@ -331,10 +331,7 @@ def same_mapping(current, new, rendered):
         return True
     if '::' in current or '::' in new:
         return False
-    relpath = new.split('://', 1)[-1]
-    root = rendered.rstrip('/') + '/'
-    if relpath.startswith(root):
-        relpath = relpath[len(root):]
+    relpath = shown_mapping(new, [rendered])
     current = current.split('://', 1)[-1]
     return current == relpath or current.endswith('/' + relpath)
 

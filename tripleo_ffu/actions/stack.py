@@ -144,7 +144,8 @@ class UpdateStackAction(actions.Action):
         state_path = os.path.join(paths.config_dir(
             contract.resolve_work_dir(self.work_dir), self.stack),
             paths.STACK_STATE)
-        state = locks.read(state_path)
+        # Only converge compares with, and marks, what prepare recorded.
+        state = locks.read(state_path) if self.step == 'converge' else None
         if self.step == 'converge':
             changed = stacks.changed_since_prepare(state, stack, self.stack,
                                                    'converge')

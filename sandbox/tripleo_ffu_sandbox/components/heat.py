@@ -51,6 +51,11 @@ rpc_response_timeout = 300
 max_json_body_size = 4194304
 # The sandbox's own plug-ins (heat_plugins/): no Nova or Glance here.
 plugin_dirs = {plugins}
+# The Newton stack's deployments signal through Heat's own software
+# deployment API (newton.py): Heat's fake Keystone backend gives their
+# stack-domain users, as on the containerized TripleO undercloud.
+keystone_backend = heat.engine.clients.os.keystone.fake_keystoneclient.FakeKeystoneClient
+default_deployment_signal_transport = HEAT_SIGNAL
 
 [paste_deploy]
 flavor = noauth

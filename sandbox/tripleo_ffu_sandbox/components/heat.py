@@ -29,6 +29,10 @@ from tripleo_ffu_sandbox import processes
 from tripleo_ffu_sandbox.processes import SandboxError
 from tripleo_ffu_sandbox import state
 
+# Heat's own Keystone stand-in (Heat 10 and 27), for what the sandbox's
+# stacks ask of Keystone: the stack-domain users of signalled deployments.
+FAKE_KEYSTONE = ('heat.engine.clients.os.keystone.fake_keystoneclient.'
+                 'FakeKeystoneClient')
 CONF = """\
 [DEFAULT]
 transport_url = fake://
@@ -54,7 +58,7 @@ plugin_dirs = {plugins}
 # The Newton stack's deployments signal through Heat's own software
 # deployment API (newton.py): Heat's fake Keystone backend gives their
 # stack-domain users, as on the containerized TripleO undercloud.
-keystone_backend = heat.engine.clients.os.keystone.fake_keystoneclient.FakeKeystoneClient
+keystone_backend = {fake_keystone}
 default_deployment_signal_transport = HEAT_SIGNAL
 
 [paste_deploy]
@@ -137,7 +141,8 @@ class Heat(state.Component):
         text = CONF.format(
             log=self.log(), db=self.state.db_url('heat'),
             key=self.state.info['heat_auth_key'], paste=paste,
-            token_file=token_file, plugins=PLUGINS_DIR)
+            token_file=token_file, plugins=PLUGINS_DIR,
+            fake_keystone=FAKE_KEYSTONE)
         if self.state.queens:
             text += QUEENS_CONF.format(port=self.state.info['heat_port'])
         self.state.write_conf('heat', text)

@@ -28,10 +28,12 @@ metadata and running the script hook there, as os-collect-config does.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import sys
+import threading
 import time
 
 # The name Heat gives a deployed server's own configs:
@@ -118,6 +120,29 @@ class Agent(object):
                        'name': config.get('name'),
                        'config': config.get('config'),
                        'inputs': config.get('inputs')}, f, sort_keys=True)
+
+
+@contextlib.contextmanager
+def running(agent, interval=2):
+    """`agent` signalling in a thread while the block runs."""
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            try:
+                agent.run_once()
+            except Exception as e:  # Heat busy or restarting: next round.
+                sys.stderr.write('agent: %s\n' % e)
+            stop.wait(interval)
+
+    thread = threading.Thread(target=loop, name='newton-agent')
+    thread.daemon = True
+    thread.start()
+    try:
+        yield agent
+    finally:
+        stop.set()
+        thread.join(interval * 5)
 
 
 def main(argv=None):

@@ -19,6 +19,7 @@ sentence when there is none.
 """
 
 import argparse
+import functools
 import json
 import sys
 
@@ -91,6 +92,9 @@ def _environments_arguments(parser):
 
 
 def _environments(sandbox, args):
+    # Only the arguments on stdout: they are read by $(...); what the
+    # sandbox says meanwhile (rendering the templates once) goes to stderr.
+    sandbox.out = functools.partial(print, file=sys.stderr)
     print(' '.join(sandbox.step_arguments(args.kind, args.step,
                                           args.stack)))
 

@@ -31,12 +31,13 @@ from tripleo_ffu.config import download
 from tripleo_ffu import files
 
 from tripleo_ffu_sandbox.components import node_containers
+from tripleo_ffu_sandbox import newton
 from tripleo_ffu_sandbox.processes import SandboxError
 from tripleo_ffu_sandbox import queens
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                              'templates')
-KINDS = ('demo', 'queens')
+KINDS = ('demo', 'queens', 'newton')
 STACK_TIMEOUT = 600
 
 
@@ -88,6 +89,8 @@ class Overclouds(object):
                 % (name, stacks[name], name))
         if kind == 'queens':
             self._create_queens(name, computes)
+        elif kind == 'newton':
+            self._create_newton(name, computes)
         else:
             self._create_demo(name)
         stacks[name] = kind
@@ -101,18 +104,47 @@ class Overclouds(object):
         the stack to the templates and their resource registry, as
         upstream's did).
         """
-        if kind != 'queens':
+        if kind == 'demo':
             return [a for path in demo_environments(step)
                     for a in ('-e', path)]
-        self.queens_templates()
+        templates = self.queens_templates()
         source = queens.fetch_tht(self.tht_dir)
         arguments = ['--templates', source,
                      '-r', queens.roles_file(source),
                      '-p', self._queens_plan_environment()]
+        if kind == 'newton':
+            # What an operator adds for the Queens templates: their own
+            # deployed-server files, the Queens parameters Newton's had
+            # not (its own passwords stay).
+            env_paths = self._newton_to_queens_env_files(name, templates)
+        else:
+            env_paths = self._queens_env_file_paths(name)
         # The resource registry comes with the plan environment.
-        env_paths = (queens.environment_files(source)[1:] +
-                     self._queens_env_file_paths(name))
+        env_paths = queens.environment_files(source)[1:] + env_paths
         return arguments + [a for path in env_paths for a in ('-e', path)]
+
+    def _newton_to_queens_env_files(self, name, templates):
+        computes = self.state.info.get('queens_computes', 1)
+        env_file = os.path.join(self.state.state_dir, 'queens-%s.yaml' % name)
+        deployed_server = os.path.join(self.state.state_dir,
+                                       'queens-deployed-server.yaml')
+        with open(deployed_server, 'w') as f:
+            f.write(queens.DEPLOYED_SERVER_TEMPLATE)
+        with open(env_file, 'w') as f:
+            yaml.safe_dump(queens.sandbox_environment(
+                name, deployed_server, computes, self.node_containers.net),
+                f, default_flow_style=False)
+        secrets_file = os.path.join(self.state.state_dir,
+                                    'queens-%s-secrets.yaml' % name)
+        if not os.path.exists(secrets_file):
+            with open(os.path.join(self.state.state_dir,
+                                   'newton-%s-secrets.yaml' % name)) as f:
+                kept = yaml.safe_load(f)['parameter_defaults']
+            params = dict((k, v) for k, v in queens.generated_parameters(
+                templates, name).items() if k not in kept)
+            with files.open_private(secrets_file) as f:
+                yaml.safe_dump({'parameter_defaults': params}, f)
+        return [env_file, secrets_file]
 
     def _queens_plan_environment(self):
         """Upstream's plan environment without docker.yaml.
@@ -196,6 +228,59 @@ class Overclouds(object):
         return [env_file, secrets_file, create_file]
 
     def _create_queens(self, name, computes=1):
+        self._claim_nodes(name, computes)
+        self.node_containers.start()
+        templates = self.queens_templates()
+        self._create_stack(
+            name, 'Queens (tripleo-heat-templates %s)' % queens.THT_VERSION,
+            os.path.join(templates, 'overcloud.yaml'),
+            queens.environment_files(templates) +
+            self._queens_env_files(name, templates, computes))
+
+    def _create_newton(self, name, computes=1):
+        """Newton's templates, deployed as Newton's deploy did (newton.py).
+
+        The deployments are signalled by the agent while the create runs.
+        """
+        from tripleo_ffu_sandbox import agent as agent_mod
+
+        self._claim_nodes(name, computes)
+        self.node_containers.start()
+        rendered = os.path.join(self.tht_dir, 'newton-rendered')
+        if not os.path.isfile(os.path.join(rendered, 'overcloud.yaml')):
+            self.state.out('Fetching and rendering tripleo-heat-templates '
+                           '%s' % newton.VERSION)
+            newton.render(newton.fetch(self.tht_dir), rendered)
+        net = self.node_containers.net
+        env = newton.sandbox_environment(name, computes, net)
+        env['parameter_defaults'].update(
+            queens.deploy_parameters('CREATE')['parameter_defaults'])
+        env_file = os.path.join(self.state.state_dir,
+                                'newton-%s.yaml' % name)
+        with open(env_file, 'w') as f:
+            yaml.safe_dump(env, f, default_flow_style=False)
+        secrets_file = os.path.join(self.state.state_dir,
+                                    'newton-%s-secrets.yaml' % name)
+        if not os.path.exists(secrets_file):
+            with files.open_private(secrets_file) as f:
+                yaml.safe_dump({'parameter_defaults': (
+                    queens.generated_parameters(rendered, name))}, f)
+        nodes = {key: {'hostname': queens.hostname(name, *key),
+                       'address': address}
+                 for key, address in queens.node_addresses(
+                     computes, net).items()}
+        agent = agent_mod.Agent(self.state.heat_client(), nodes,
+                                os.path.join(self.state.state_dir, 'agent'))
+        with agent_mod.running(agent):
+            self._create_stack(
+                name, 'Newton (tripleo-heat-templates %s)' % newton.VERSION,
+                os.path.join(rendered, 'overcloud.yaml'),
+                [os.path.join(rendered, p)
+                 for p in newton.CREATE_ENVIRONMENTS] +
+                [env_file, secrets_file])
+
+    def _claim_nodes(self, name, computes):
+        """The node containers for stack `name` (one stack has them)."""
         info = self.state.info
         owner = info.get('queens_nodes_stack')
         if owner and owner != name:
@@ -211,13 +296,6 @@ class Overclouds(object):
                     self.node_containers.dir, computes))
         info.update(queens_nodes_stack=name, queens_computes=computes)
         self.state.save_info()
-        self.node_containers.start()
-        templates = self.queens_templates()
-        self._create_stack(
-            name, 'Queens (tripleo-heat-templates %s)' % queens.THT_VERSION,
-            os.path.join(templates, 'overcloud.yaml'),
-            queens.environment_files(templates) +
-            self._queens_env_files(name, templates, computes))
 
     def _create_stack(self, name, what, template_path, env_paths):
         from heatclient.common import template_utils

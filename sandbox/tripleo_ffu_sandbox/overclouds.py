@@ -245,6 +245,11 @@ class Overclouds(object):
         from tripleo_ffu_sandbox import agent as agent_mod
 
         self._claim_nodes(name, computes)
+        # The agent server (components/deployment_agent.py) signals the
+        # stack's deployments after the create; during it, the thread
+        # below does.
+        self.state.info['newton_stack'] = name
+        self.state.save_info()
         self.node_containers.start()
         rendered = os.path.join(self.tht_dir, 'newton-rendered')
         if not os.path.isfile(os.path.join(rendered, 'overcloud.yaml')):

@@ -25,6 +25,7 @@ import sys
 import time
 
 from tripleo_ffu_sandbox.components import demo_nodes
+from tripleo_ffu_sandbox.components import deployment_agent
 from tripleo_ffu_sandbox.components import heat
 from tripleo_ffu_sandbox.components import keystone
 from tripleo_ffu_sandbox.components import mariadb
@@ -40,7 +41,8 @@ from tripleo_ffu_sandbox import state
 COMPONENTS = (postgres.PostgreSQL, mariadb.MariaDB, keystone.Keystone,
               heat.Heat,
               rabbitmq.RabbitMQ, mistral.Mistral, demo_nodes.DemoNodes,
-              node_containers.NodeContainers)
+              node_containers.NodeContainers,
+              deployment_agent.DeploymentAgent)
 STACK = state.STACK
 SERVER_MODULES = ('psycopg2', 'mistral', 'heat')
 

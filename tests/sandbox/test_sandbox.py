@@ -232,7 +232,7 @@ class TestComponents(base.TestCase):
         names = [c.name for c in self.box.components()]
         self.assertEqual(['postgres', 'mariadb', 'keystone', 'heat',
                           'rabbitmq', 'mistral', 'workload',
-                          'node containers'], names)
+                          'node containers', 'agent'], names)
 
         def wanted():
             return [c.name for c in self.box.components() if c.wanted()]
@@ -240,6 +240,10 @@ class TestComponents(base.TestCase):
                           'node containers'], wanted())
         self.box.info['transport'] = 'rabbit'
         self.assertIn('rabbitmq', wanted())
+        # A Newton stack's deployments need their agent.
+        self.box.info['newton_stack'] = 'newton'
+        self.assertEqual('agent', wanted()[-1])
+        del self.box.info['newton_stack']
         # A Queens undercloud's servers keep their data in MariaDB, and
         # its Keystone gives tokens and the catalog.
         self.box.info['undercloud'] = 'queens'
@@ -283,10 +287,11 @@ class TestComponents(base.TestCase):
         self.useFixture(fixtures.MockPatch(
             'tripleo_ffu_sandbox.components.node_containers.NodeContainers.'
             'stop', return_value=['node-0']))
-        self.assertEqual(['node-0', 'workload', 'mistral', 'rabbitmq',
-                          'epmd', 'heat', 'keystone', 'mariadb', 'postgres'],
-                         self.box.down())
-        self.assertEqual(['workload.pid', 'mistral.pid', 'rabbitmq.pid',
+        self.assertEqual(['agent', 'node-0', 'workload', 'mistral',
+                          'rabbitmq', 'epmd', 'heat', 'keystone', 'mariadb',
+                          'postgres'], self.box.down())
+        self.assertEqual(['agent.pid', 'workload.pid', 'mistral.pid',
+                          'rabbitmq.pid',
                           'epmd.pid', 'heat.pid', 'keystone.pid',
                           'mariadb.pid', 'postgres.pid'], stopped)
 

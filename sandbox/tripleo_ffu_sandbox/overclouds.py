@@ -120,7 +120,13 @@ class Overclouds(object):
         else:
             env_paths = self._queens_env_file_paths(name)
         # The resource registry comes with the plan environment.
-        env_paths = queens.environment_files(source)[1:] + env_paths
+        create = queens.environment_files(source)[1:]
+        if kind == 'newton' and step == 'converge':
+            # Back to deployments the nodes signal, as upstream's converge
+            # environment maps them (the agent signals them here).
+            create = [p for p in create if not p.endswith(
+                'config-download-environment.yaml')]
+        env_paths = create + env_paths
         return arguments + [a for path in env_paths for a in ('-e', path)]
 
     def _newton_to_queens_env_files(self, name, templates):

@@ -121,11 +121,13 @@ class Overclouds(object):
             env_paths = self._queens_env_file_paths(name)
         # The resource registry comes with the plan environment.
         create = queens.environment_files(source)[1:]
-        if kind == 'newton':
-            # As a Newton overcloud's operator: no config-download
-            # environment (Queens' lifecycle environments map the
-            # deployments to config-download at prepare and back to
-            # signalled ones at converge; the agent signals them here).
+        if kind == 'newton' and step == 'converge':
+            # Back to deployments the nodes signal, as upstream's converge
+            # environment maps them (the agent signals them here).
+            # To do: without the config-download environment at prepare
+            # too, as a Newton operator's, once the nodes have an ansible
+            # hook (HostPrepDeployment is group ansible); until then
+            # converge drops mappings prepare set (--allow-lost-mappings).
             create = [p for p in create if not p.endswith(
                 'config-download-environment.yaml')]
         env_paths = create + env_paths

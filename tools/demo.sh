@@ -4,10 +4,12 @@
 # The main job: brings a Queens undercloud up in the sandbox (Python 2.7,
 # Mistral 6, Heat 10 on MariaDB, RabbitMQ, Ansible 2.9 and the Queens
 # openstack CLI; tools/setup-queens-env.sh makes its venv) and upgrades the
-# real tripleo-heat-templates 8.4.1 overcloud "queens" from Newton to Queens
-# on its node containers over SSH: prepare, the FFU run, the final Queens
-# step per role (Controller then Compute), converge; then shows what changed
-# on each node and verifies it there.
+# overcloud "queens", deployed from the Newton templates (tripleo-heat-
+# templates 5.3.13) on its node containers, to Queens with upstream-shaped
+# command lines: prepare --templates <THT 8.4.1> -r ... -e ..., the FFU run
+# over SSH, the final Queens step per role (Controller then Compute),
+# converge back to deployments the nodes signal; then shows what changed on
+# each node and verifies it there.
 #
 #   tools/demo.sh           (state in $TRIPLEO_FFU_SANDBOX_DIR or default)
 #   tools/demo.sh --fast    the hand-written demo templates instead (a
@@ -55,8 +57,11 @@ step "The undercloud's versions"
 tripleo-ffu-sandbox versions
 
 if [ -z "$FAST" ]; then
-    step "The real Queens overcloud (THT 8.4.1) and its nodes over SSH"
-    tripleo-ffu-sandbox stack queens --name queens
+    step "The overcloud deployed from the Newton templates (THT 5.3.13)" \
+        "on its nodes"
+    START=$SECONDS
+    tripleo-ffu-sandbox stack newton --name queens
+    echo "Stack queens ready in $((SECONDS - START)) s."
     # shellcheck disable=SC1090
     source <(tripleo-ffu-sandbox env)
     tripleo-ffu-sandbox reset-nodes
@@ -88,10 +93,13 @@ while os.path.exists(sys.argv[1]):
     time.sleep(0.5)
 PY
     PROBER=$!
-    step "openstack overcloud ffwd-upgrade prepare --stack queens"
-    # shellcheck disable=SC2046
-    openstack overcloud ffwd-upgrade prepare --yes --stack queens \
-        $(tripleo-ffu-sandbox environments queens prepare)
+    ARGS=$(tripleo-ffu-sandbox environments newton prepare)
+    step "openstack overcloud ffwd-upgrade prepare --yes --stack queens $ARGS"
+    START=$SECONDS
+    # shellcheck disable=SC2086
+    openstack overcloud ffwd-upgrade prepare --yes --stack queens $ARGS
+    echo "Prepare (the stack moved to THT 8.4.1, its config downloaded)" \
+        "took $((SECONDS - START)) s."
     step "openstack overcloud ffwd-upgrade run --stack queens"
     openstack overcloud ffwd-upgrade run --yes --stack queens
     for role in Controller Compute; do
@@ -99,10 +107,10 @@ PY
         openstack overcloud ffwd-upgrade run --yes --stack queens \
             --roles "$role"
     done
-    step "openstack overcloud ffwd-upgrade converge --stack queens"
-    # shellcheck disable=SC2046
-    openstack overcloud ffwd-upgrade converge --yes --stack queens \
-        $(tripleo-ffu-sandbox environments queens converge)
+    ARGS=$(tripleo-ffu-sandbox environments newton converge)
+    step "openstack overcloud ffwd-upgrade converge --yes --stack queens $ARGS"
+    # shellcheck disable=SC2086
+    openstack overcloud ffwd-upgrade converge --yes --stack queens $ARGS
     read -r ANSWERS MISSES < "$PROBE"
     step "What the upgrade did on each node (before -> after, read over SSH)"
     tripleo-ffu-sandbox verify --queens --before "$BEFORE"

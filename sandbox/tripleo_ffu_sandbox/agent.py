@@ -28,29 +28,38 @@ metadata and running the script hook there, as os-collect-config does.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import re
 import sys
-import threading
 import time
 
-# The name Heat gives a deployed server's own configs:
-# <stack>-<Role>-<random>-<index>-<random>-...-HostsEntryConfig-<random>.
-SERVER_CONFIG_NAME = re.compile(r'-(?P<role>[A-Za-z]+)-[a-z0-9]+-'
-                                r'(?P<index>\d+)-')
-# Outputs of Newton's deployed-server HostsEntryConfig script.
+# The stack of a deployed server's own resources (in a config's name on
+# Newton, in its deploy_stack_id input always):
+# <stack>-<Role>-<random>-<index>-<random>[-<resource>-<random>].
+SERVER_STACK_NAME = re.compile(r'-(?P<role>[A-Za-z]+)-[a-z0-9]+-'
+                               r'(?P<index>\d+)-')
+# Outputs of the deployed server's HostsEntryConfig script: Newton's has
+# the three, Queens' the hostname alone.
 HOST_OUTPUTS = ('hostname', 'ip_address', 'hosts_entry')
 
 
-def node_of(config_name, nodes):
+def node_of(config, nodes):
     """(role, index) of a deployed server's own config, or None."""
-    match = SERVER_CONFIG_NAME.search(config_name or '')
-    if not match:
-        return None
-    key = (match.group('role'), int(match.group('index')))
-    return key if key in nodes else None
+    stack_ids = [i.get('value') for i in config.get('inputs') or []
+                 if i.get('name') == 'deploy_stack_id']
+    for text in [config.get('name')] + stack_ids:
+        match = SERVER_STACK_NAME.search(text or '')
+        if match:
+            key = (match.group('role'), int(match.group('index')))
+            if key in nodes:
+                return key
+    return None
+
+
+def host_outputs(config):
+    return set(HOST_OUTPUTS) & set(
+        o.get('name') for o in config.get('outputs') or [])
 
 
 def outputs_for(config, node):
@@ -60,12 +69,12 @@ def outputs_for(config, node):
     """
     values = {'deploy_stdout': '', 'deploy_stderr': '',
               'deploy_status_code': 0}
-    names = [o.get('name') for o in (config.get('outputs') or [])]
-    if node and set(HOST_OUTPUTS) <= set(names):
-        values.update(hostname=node['hostname'],
-                      ip_address=node['address'],
-                      hosts_entry='%s %s' % (node['address'],
-                                             node['hostname']))
+    if node:
+        host = {'hostname': node['hostname'],
+                'ip_address': node['address'],
+                'hosts_entry': '%s %s' % (node['address'],
+                                          node['hostname'])}
+        values.update((name, host[name]) for name in host_outputs(config))
     return values
 
 
@@ -88,13 +97,12 @@ class Agent(object):
                 continue
             config = self.heat.software_configs.get(
                 deployment.config_id).to_dict()
-            key = node_of(config.get('name'), self.nodes)
+            key = node_of(config, self.nodes)
             if key:
                 self.servers[deployment.server_id] = key
             key = self.servers.get(deployment.server_id, key)
             node = self.nodes.get(key) if key else None
-            if node is None and set(HOST_OUTPUTS) <= set(
-                    o.get('name') for o in config.get('outputs') or []):
+            if node is None and host_outputs(config):
                 # The server's own config not yet seen: next round.
                 continue
             values = outputs_for(config, node)
@@ -107,12 +115,16 @@ class Agent(object):
         return done
 
     def _record(self, deployment, config, node):
-        """What os-collect-config would have run, per node."""
+        """What os-collect-config would have run, per node.
+
+        One file per derived config: each action of a deployment (the
+        create, converge's update) has its own.
+        """
         name = node['hostname'] if node else deployment.server_id
         directory = os.path.join(self.record_dir, name)
         if not os.path.isdir(directory):
             os.makedirs(directory, 0o700)
-        with open(os.path.join(directory, '%s.json' % deployment.id),
+        with open(os.path.join(directory, '%s.json' % deployment.config_id),
                   'w') as f:
             json.dump({'deployment_id': deployment.id,
                        'server_id': deployment.server_id,
@@ -120,29 +132,6 @@ class Agent(object):
                        'name': config.get('name'),
                        'config': config.get('config'),
                        'inputs': config.get('inputs')}, f, sort_keys=True)
-
-
-@contextlib.contextmanager
-def running(agent, interval=2):
-    """`agent` signalling in a thread while the block runs."""
-    stop = threading.Event()
-
-    def loop():
-        while not stop.is_set():
-            try:
-                agent.run_once()
-            except Exception as e:  # Heat busy or restarting: next round.
-                sys.stderr.write('agent: %s\n' % e)
-            stop.wait(interval)
-
-    thread = threading.Thread(target=loop, name='newton-agent')
-    thread.daemon = True
-    thread.start()
-    try:
-        yield agent
-    finally:
-        stop.set()
-        thread.join(interval * 5)
 
 
 def main(argv=None):

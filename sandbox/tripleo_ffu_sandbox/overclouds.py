@@ -121,13 +121,10 @@ class Overclouds(object):
             env_paths = self._queens_env_file_paths(name)
         # The resource registry comes with the plan environment.
         create = queens.environment_files(source)[1:]
-        if kind == 'newton' and step == 'converge':
-            # Back to deployments the nodes signal, as upstream's converge
-            # environment maps them (the agent signals them here).
-            # To do: without the config-download environment at prepare
-            # too, as a Newton operator's, once the nodes have an ansible
-            # hook (HostPrepDeployment is group ansible); until then
-            # converge drops mappings prepare set (--allow-lost-mappings).
+        if kind == 'newton':
+            # A Newton operator's deploy had no config-download
+            # environment: the deployments stay ones the nodes signal (the
+            # agent here), at prepare as at converge.
             create = [p for p in create if not p.endswith(
                 'config-download-environment.yaml')]
         env_paths = create + env_paths
@@ -250,17 +247,17 @@ class Overclouds(object):
     def _create_newton(self, name, computes=1):
         """Newton's templates, deployed as Newton's deploy did (newton.py).
 
-        The deployments are signalled by the agent while the create runs.
+        The deployment agent (components/deployment_agent.py) applies and
+        signals the deployments from before the create on, as the nodes'
+        os-collect-config does on a real overcloud.
         """
-        from tripleo_ffu_sandbox import agent as agent_mod
+        from tripleo_ffu_sandbox.components import deployment_agent
 
         self._claim_nodes(name, computes)
-        # The agent server (components/deployment_agent.py) signals the
-        # stack's deployments after the create; during it, the thread
-        # below does.
         self.state.info['newton_stack'] = name
         self.state.save_info()
         self.node_containers.start()
+        deployment_agent.DeploymentAgent(self.state).start()
         rendered = os.path.join(self.tht_dir, 'newton-rendered')
         if not os.path.isfile(os.path.join(rendered, 'overcloud.yaml')):
             self.state.out('Fetching and rendering tripleo-heat-templates '
@@ -280,19 +277,11 @@ class Overclouds(object):
             with files.open_private(secrets_file) as f:
                 yaml.safe_dump({'parameter_defaults': (
                     queens.generated_parameters(rendered, name))}, f)
-        nodes = {key: {'hostname': queens.hostname(name, *key),
-                       'address': address}
-                 for key, address in queens.node_addresses(
-                     computes, net).items()}
-        agent = agent_mod.Agent(self.state.heat_client(), nodes,
-                                os.path.join(self.state.state_dir, 'agent'))
-        with agent_mod.running(agent):
-            self._create_stack(
-                name, 'Newton (tripleo-heat-templates %s)' % newton.VERSION,
-                os.path.join(rendered, 'overcloud.yaml'),
-                [os.path.join(rendered, p)
-                 for p in newton.CREATE_ENVIRONMENTS] +
-                [env_file, secrets_file])
+        self._create_stack(
+            name, 'Newton (tripleo-heat-templates %s)' % newton.VERSION,
+            os.path.join(rendered, 'overcloud.yaml'),
+            [os.path.join(rendered, p) for p in newton.CREATE_ENVIRONMENTS] +
+            [env_file, secrets_file])
 
     def _claim_nodes(self, name, computes):
         """The node containers for stack `name` (one stack has them)."""

@@ -10,9 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The whole FFU of the real THT 8.4.1 (Queens) stack, over SSH.
+"""The whole FFU of a Newton-deployed stack to THT 8.4.1, over SSH.
 
-The stack (keystone-only Controller + Compute, upstream's environments)
+The stack (keystone-only Controller + Compute deployed from the Newton
+templates, THT 5.3.13, with Newton's environments; prepare moves it to
+the real THT 8.4.1 (Queens) with upstream's command line)
 and its node containers (own sshd, heat-admin with sudo, EL7 stand-ins, a
 real MariaDB) are created once per sandbox by the first test that needs
 them, in the sandbox's real Heat; the commands are the real openstack CLI
@@ -35,6 +37,9 @@ from tripleo_ffu_sandbox import queens
 from tripleo_ffu_sandbox import report
 
 STACK = 'queens'
+# Deployed from the Newton templates (THT 5.3.13), as every overcloud this
+# tool upgrades; prepare moves it to THT 8.4.1.
+KIND = 'newton'
 CONTROLLER = 'queens-controller-0'
 COMPUTE = 'queens-novacompute-0'
 
@@ -43,7 +48,7 @@ class QueensTestCase(base.FunctionalTestCase):
 
     def setUp(self):
         super().setUp()
-        self.sandbox.create_stack('queens', STACK)
+        self.sandbox.create_stack(KIND, STACK)
         self.address = {n.hostname: n.address
                         for n in self.sandbox.node_containers()}
         self.workload = 'http://%s:%d/' % (self.address[COMPUTE],
@@ -56,7 +61,7 @@ class QueensTestCase(base.FunctionalTestCase):
         if step != 'run':
             # Upstream's shape: --templates, -r, -p and every -e of the
             # create.
-            args += self.sandbox.step_arguments('queens', step, STACK)
+            args += self.sandbox.step_arguments(KIND, step, STACK)
         result = self.openstack(*(args + list(extra)))
         self.assertEqual(0, result.rc, result)
         self.assertIn('FFWD Upgrade %s on stack %s complete.'
@@ -147,7 +152,7 @@ class TestQueensNodes(QueensTestCase):
 
     def test_prepare_missing_an_environment_of_the_deploy_is_refused(self):
         """Upstream's commonest mistake, refused before the update."""
-        args = self.sandbox.step_arguments('queens', 'prepare', STACK)
+        args = self.sandbox.step_arguments(KIND, 'prepare', STACK)
         at = [n for n, arg in enumerate(args)
               if arg.endswith('/deployed-server-environment.yaml')][0]
         del args[at - 1:at + 1]
@@ -244,6 +249,12 @@ class TestQueensStack(QueensTestCase):
     def _registry(self):
         return self.heat.stacks.environment(STACK)['resource_registry']
 
+    def _agent_records(self):
+        """{host: deployments its agent signalled so far}."""
+        records = os.path.join(self.sandbox.state_dir, 'agent')
+        return {host: len(os.listdir(os.path.join(records, host)))
+                for host in (CONTROLLER, COMPUTE)}
+
     def _defaults(self):
         return self.heat.stacks.environment(STACK)['parameter_defaults']
 
@@ -272,7 +283,9 @@ class TestQueensStack(QueensTestCase):
         # With tripleo-common's roles on the executor, as on an undercloud,
         # every playbook loads, the deploy steps included.
         self.assertNotIn('cannot load', prepared.out)
-        self.assertIn('Wrote 18 software deployment(s) for the deploy steps',
+        # 10 per node: the Queens deployed server's own two
+        # (HostsEntryDeployment, InstanceIdDeployment) among them.
+        self.assertIn('Wrote 20 software deployment(s) for the deploy steps',
                       prepared.out)
 
         # The upstream file set, private, and the inventory by short name.
@@ -332,13 +345,18 @@ class TestQueensStack(QueensTestCase):
         self.assertEqual([], probe.misses)
         self.assertQueensEverywhere()
 
+        signalled = self._agent_records()
         self._step('converge')
         stack = self.heat.stacks.get(STACK)
         self.assertEqual('UPDATE_COMPLETE', stack.stack_status)
         self.assertEqual('', self._defaults()['StackUpdateType'])
-        # The deployments are config-download values again, not no-ops.
-        self.assertTrue(self._registry()['OS::Heat::SoftwareDeployment']
-                        .endswith('config-download-software.yaml'))
+        # Back to deployments the nodes signal, as the Newton deploy had
+        # them: the deploy steps are a deployment group again, and each
+        # node's deployments were signalled by its agent.
+        self.assertEqual('OS::Heat::StructuredDeploymentGroup',
+                         self._registry()['OS::TripleO::DeploymentSteps'])
+        for host, count in self._agent_records().items():
+            self.assertGreater(count, signalled[host], host)
 
         # A normal stack update (new hieradata) works after converge.
         since = stack.updated_time

@@ -78,8 +78,21 @@ class TestAgent(base.TestCase):
         self.assertEqual('COMPLETE', dict(heat.signalled)['d2']['status'])
         # Recorded for its node, as the hooks would have run it.
         with open(os.path.join(self.records, 'n-controller-0',
-                               'd2.json')) as f:
+                               'c2.json')) as f:
             self.assertEqual('puppet', json.load(f)['group'])
+
+    def test_queens_hosts_entry_by_its_stack(self):
+        """Queens' HostsEntryDeployment: named so, the hostname alone."""
+        queens = {'name': 'HostsEntryDeployment', 'group': 'script',
+                  'outputs': [{'name': 'hostname'}],
+                  'inputs': [{'name': 'deploy_stack_id',
+                              'value': 'n-Controller-abc-0-def/1234'}]}
+        heat = FakeHeat([deployment('d1', 'c1')], {'c1': queens})
+        self.assertEqual(1, agent.Agent(heat, NODES, self.records)
+                         .run_once())
+        values = dict(heat.signalled)['d1']['output_values']
+        self.assertEqual('n-controller-0', values['hostname'])
+        self.assertNotIn('ip_address', values)
 
     def test_unknown_server_config_waits(self):
         other = dict(HOSTS_ENTRY, name='x-Compute-abc-7-y-HostsEntryConfig')

@@ -19,7 +19,7 @@ Copied beside el7.py, which installs these tools on the node:
   `script` hook (the script runs, its inputs in the environment) and
   `hiera` hook (the datafiles land in /etc/puppet/hieradata) and
   `apply-config` hook (os-apply-config metadata, then os-apply-config,
-  which records); the result
+  which records); `puppet` and `ansible` configs are recorded; the result
   goes to /var/lib/heat-config/deployed/<id>.notify.json;
 * `paunch apply`: starts the step's containers as records in the node's
   state, in start order; the few whose effect the upgrade depends on act
@@ -102,8 +102,19 @@ def hook_apply_config(deployment):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+def hook_recorded(deployment):
+    """puppet, ansible: what no sandbox node has a tool to act on.
+
+    Newton's per-step Puppet manifests and Queens' host prep playbook
+    (HostPrepDeployment); the FFU's own playbooks do their work here.
+    """
+    return 0, '%s config %s recorded\n' % (
+        deployment.get('group'), deployment.get('name')), ''
+
+
 HOOKS = {'script': hook_script, 'hiera': hook_hiera,
-         'apply-config': hook_apply_config}
+         'apply-config': hook_apply_config, 'puppet': hook_recorded,
+         'ansible': hook_recorded}
 
 
 def heat_config(args):

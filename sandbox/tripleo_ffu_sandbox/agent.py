@@ -81,13 +81,31 @@ def outputs_for(config, node):
 class Agent(object):
     """Applies (records) and signals the deployments Heat waits for."""
 
-    def __init__(self, heat, nodes, record_dir):
+    def __init__(self, heat, nodes, record_dir, stack=None):
         self.heat = heat
         # {(role, index): {'hostname', 'address'}}
         self.nodes = nodes
         self.record_dir = record_dir
-        # {server id: (role, index)}, learned from the servers' configs.
+        self.stack = stack
+        # {server id: (role, index)}, learned from the servers' configs
+        # and, for a server not seen so, from the stack's servers.
         self.servers = {}
+
+    def _learn_servers(self):
+        """The stack's servers (the product's own lookup), by node."""
+        from tripleo_ffu import node_script
+
+        by_name = {}
+        for key, node in self.nodes.items():
+            by_name[node['hostname']] = key
+            by_name['%s-%d' % key] = key
+        try:
+            found = node_script.servers(self.heat, self.stack)
+        except Exception:  # No such stack (yet): next round.
+            return
+        for name, server_id in found.items():
+            if name in by_name:
+                self.servers[server_id] = by_name[name]
 
     def run_once(self):
         """Signal every deployment in progress; return how many."""
@@ -100,6 +118,9 @@ class Agent(object):
             key = node_of(config, self.nodes)
             if key:
                 self.servers[deployment.server_id] = key
+            if (not key and deployment.server_id not in self.servers and
+                    self.stack):
+                self._learn_servers()
             key = self.servers.get(deployment.server_id, key)
             node = self.nodes.get(key) if key else None
             if node is None and host_outputs(config):
@@ -150,7 +171,7 @@ def main(argv=None):
              for key, address in queens.node_addresses(
                  args.computes, box.containers.net).items()}
     agent = Agent(box.heat_client(), nodes,
-                  os.path.join(args.state_dir, 'agent'))
+                  os.path.join(args.state_dir, 'agent'), args.stack)
     while True:
         try:
             agent.run_once()

@@ -133,14 +133,17 @@ class Overclouds(object):
     def _newton_to_queens_env_files(self, name, templates):
         computes = self.state.info.get('queens_computes', 1)
         env_file = os.path.join(self.state.state_dir, 'queens-%s.yaml' % name)
+        # Queens' deployed servers, the sandbox's stand-in (no Swift, no
+        # CloudFormation endpoint for their transports here): prepare
+        # replaces Newton's with them; the prepare script ran on Newton's.
         deployed_server = os.path.join(self.state.state_dir,
                                        'queens-deployed-server.yaml')
         with open(deployed_server, 'w') as f:
             f.write(queens.DEPLOYED_SERVER_TEMPLATE)
+        env = queens.sandbox_environment(name, deployed_server, computes,
+                                         self.node_containers.net)
         with open(env_file, 'w') as f:
-            yaml.safe_dump(queens.sandbox_environment(
-                name, deployed_server, computes, self.node_containers.net),
-                f, default_flow_style=False)
+            yaml.safe_dump(env, f, default_flow_style=False)
         secrets_file = os.path.join(self.state.state_dir,
                                     'queens-%s-secrets.yaml' % name)
         if not os.path.exists(secrets_file):

@@ -21,6 +21,7 @@ them, in the sandbox's real Heat; the commands are the real openstack CLI
 through the real Mistral; the checks read the nodes themselves over SSH.
 """
 
+import json
 import os
 import stat
 import time
@@ -30,6 +31,7 @@ import yaml
 from tests.functional import base
 from tests.unit import test_queens_outputs
 from tripleo_ffu import contract
+from tripleo_ffu import node_script
 from tripleo_ffu import paths
 from tripleo_ffu import templates
 from tripleo_ffu_sandbox.components import node_containers as containers
@@ -249,6 +251,14 @@ class TestQueensStack(QueensTestCase):
     def _registry(self):
         return self.heat.stacks.environment(STACK)['resource_registry']
 
+    def _agent_configs(self, host):
+        records = os.path.join(self.sandbox.state_dir, 'agent', host)
+        configs = []
+        for name in os.listdir(records):
+            with open(os.path.join(records, name)) as f:
+                configs.append(json.load(f))
+        return configs
+
     def _agent_records(self):
         """{host: deployments its agent signalled so far}."""
         records = os.path.join(self.sandbox.state_dir, 'agent')
@@ -263,6 +273,19 @@ class TestQueensStack(QueensTestCase):
         prepared = self._step('prepare')
         stack = self.heat.stacks.get(STACK)
         self.assertEqual('UPDATE_COMPLETE', stack.stack_status)
+        # Upstream's prepare script first, on every server, as a script
+        # deployment each node's agent applied and signalled; its stack is
+        # gone.
+        self.assertIn('Ran the ffwd-upgrade-prepare script on 2 server(s): '
+                      'Compute-0, Controller-0.', prepared.out)
+        for host in (CONTROLLER, COMPUTE):
+            applied = self._agent_configs(host)
+            self.assertEqual(
+                [node_script.PREPARE_SCRIPT],
+                [c['config'] for c in applied
+                 if c['name'] == node_script.PREPARE_CONFIG_NAME], host)
+        self.assertEqual([], [s.stack_name for s in self.heat.stacks.list()
+                              if s.stack_name.endswith('-prepare')])
         # The overcloudrc, as upstream's prepare wrote it: here, private.
         rc_file = os.path.join(self.cli_dir, '%src' % STACK)
         self.assertIn('Wrote %s (0600)' % rc_file, prepared.out)

@@ -94,6 +94,22 @@ class TestAgent(base.TestCase):
         self.assertEqual('n-controller-0', values['hostname'])
         self.assertNotIn('ip_address', values)
 
+    def test_a_server_first_seen_is_looked_up_in_the_stack(self):
+        """After a restart: the prepare script's deployment, by server."""
+        servers = self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.node_script.servers',
+            return_value={'Controller-0': 's9'})).mock
+        script = {'name': 'ffwd-upgrade-prepare', 'group': 'script',
+                  'inputs': [{'name': 'deploy_stack_id',
+                              'value': 'n-ffwd-upgrade-prepare-x/1'}]}
+        heat = FakeHeat([deployment('d1', 'c1', server='s9')],
+                        {'c1': script})
+        self.assertEqual(1, agent.Agent(heat, NODES, self.records, 'n')
+                         .run_once())
+        servers.assert_called_once_with(heat, 'n')
+        self.assertTrue(os.path.exists(os.path.join(
+            self.records, 'n-controller-0', 'c1.json')))
+
     def test_unknown_server_config_waits(self):
         other = dict(HOSTS_ENTRY, name='x-Compute-abc-7-y-HostsEntryConfig')
         heat = FakeHeat([deployment('d1', 'c1')], {'c1': other})

@@ -283,7 +283,9 @@ class TestDeployTools(base.TestCase):
             {'id': 'd-hiera', 'group': 'hiera',
              'config': {'datafiles': {'bootstrap_node': {
                  'bootstrap_nodeid': 'overcloud-controller-0'}}}},
-            {'id': 'd-puppet', 'group': 'puppet', 'config': ''}]
+            {'id': 'd-puppet', 'group': 'puppet', 'config': '',
+             'name': 'ControllerDeployment_Step1'},
+            {'id': 'd-salt', 'group': 'salt', 'config': ''}]
         config = os.path.join(self.root, 'HostsEntryDeployment')
         with open(config, 'w') as f:
             json.dump(deployments, f)
@@ -298,9 +300,15 @@ class TestDeployTools(base.TestCase):
                           'deploy_status_code': 0}, self.notify('d-script'))
         self.assertEqual('overcloud-controller-0',
                          el7.hiera_value('bootstrap_nodeid'))
-        self.assertEqual(1, self.notify('d-puppet')['deploy_status_code'])
-        self.assertIn('group puppet has no hook',
-                      self.notify('d-puppet')['deploy_stderr'])
+        # Recorded: nothing on a sandbox node for Puppet to act on.
+        self.assertEqual(
+            {'deploy_stdout': 'puppet config ControllerDeployment_Step1 '
+                              'recorded\n',
+             'deploy_stderr': '', 'deploy_status_code': 0},
+            self.notify('d-puppet'))
+        self.assertEqual(1, self.notify('d-salt')['deploy_status_code'])
+        self.assertIn('group salt has no hook',
+                      self.notify('d-salt')['deploy_stderr'])
         self.assertIn('deployment HostsEntryDeployment (script) rc=0',
                       ' '.join(el7.load()['history']))
 

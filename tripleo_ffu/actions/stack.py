@@ -48,6 +48,16 @@ def registry(environment):
     return environment.get('resource_registry') or {}
 
 
+def existing_stack(heat, name):
+    """The stack (outputs unresolved), or the error result naming it."""
+    try:
+        return heat.stacks.get(name, resolve_outputs=False)
+    except heat_exc.HTTPNotFound:
+        return actions.Result(
+            error='Stack %s not found in Heat: check --stack (or '
+                  'OVERCLOUD_STACK_NAME)' % name)
+
+
 def failed(stack_status, message, failures=()):
     """The error result of a wait: {status: FAILED, message, ...}."""
     return actions.Result(error={'status': 'FAILED', 'message': message,
@@ -129,12 +139,9 @@ class UpdateStackAction(actions.Action):
 
     def _update(self, context):
         heat = clients.heat_client(context, self.heat_url)
-        try:
-            stack = heat.stacks.get(self.stack, resolve_outputs=False)
-        except heat_exc.HTTPNotFound:
-            return actions.Result(
-                error='Stack %s not found in Heat: check --stack (or '
-                      'OVERCLOUD_STACK_NAME)' % self.stack)
+        stack = existing_stack(heat, self.stack)
+        if isinstance(stack, actions.Result):
+            return stack
         if stack.stack_status.endswith('IN_PROGRESS'):
             return actions.Result(
                 error=stacks.stuck_reason(heat, stack, self.stack) or

@@ -20,6 +20,7 @@ Queens undercloud, Keystone's token and catalog (components/keystone.py).
 """
 
 import os
+import subprocess
 import sys
 
 from tripleo_ffu import contract
@@ -129,9 +130,16 @@ class Mistral(state.Component):
         conf = self.state.conf('mistral')
         postgres.sync_schema(self.state, [
             ([manage, '--config-file', conf, 'upgrade', 'head'],
-             'mistral-db-manage upgrade'),
-            ([manage, '--config-file', conf, 'populate'],
-             'mistral-db-manage populate')])
+             'mistral-db-manage upgrade')])
+        # At every start, as an undercloud after a package update: the
+        # actions of the checkout as it is now (a new one included).
+        log_path = self.state.log('db-sync')
+        with open(log_path, 'ab') as log:
+            if subprocess.run([manage, '--config-file', conf, 'populate'],
+                              stdout=log, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL).returncode:
+                raise SandboxError('mistral-db-manage populate failed; see '
+                                   '%s' % log_path)
         if not self.state.alive('mistral'):
             self._start_server()
         self.register_workbook()

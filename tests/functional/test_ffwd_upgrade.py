@@ -250,7 +250,10 @@ class TestErrors(base.FunctionalTestCase):
         self.assertTrue(stopped)
         self.addCleanup(self.sandbox.up)
         result = self.prepare()
-        self.assertFailed(result, '[update_stack] ERROR')
+        # prepare's first call to Heat: the prepare script's servers.
+        self.assertFailed(result, '[run_prepare_script] ERROR',
+                          'Stack overcloud was not updated; check that Heat '
+                          'runs, then run prepare again.')
         self.assertIn(self.sandbox.heat_url.split('/v1')[0], result.out)
 
 

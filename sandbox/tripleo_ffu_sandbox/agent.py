@@ -30,30 +30,43 @@ metadata and running the script hook there, as os-collect-config does.
 import argparse
 import json
 import os
-import re
 import sys
 import time
 
-# The stack of a deployed server's own resources (in a config's name on
-# Newton, in its deploy_stack_id input always):
-# <stack>-<Role>-<random>-<index>-<random>[-<resource>-<random>].
-SERVER_STACK_NAME = re.compile(r'-(?P<role>[A-Za-z]+)-[a-z0-9]+-'
-                               r'(?P<index>\d+)-')
+from tripleo_ffu import node_script
+
 # Outputs of the deployed server's HostsEntryConfig script: Newton's has
 # the three, Queens' the hostname alone.
 HOST_OUTPUTS = ('hostname', 'ip_address', 'hosts_entry')
 
 
+def node_keys(nodes):
+    """{name: (role, index)} of each node, by hostname and role-index.
+
+    '<Role>-<index>' is node_script's name for a server of THT's node
+    stacks.
+    """
+    by_name = {}
+    for key, node in nodes.items():
+        by_name[node['hostname']] = key
+        by_name['%s-%d' % key] = key
+    return by_name
+
+
 def node_of(config, nodes):
-    """(role, index) of a deployed server's own config, or None."""
-    stack_ids = [i.get('value') for i in config.get('inputs') or []
-                 if i.get('name') == 'deploy_stack_id']
-    for text in [config.get('name')] + stack_ids:
-        match = SERVER_STACK_NAME.search(text or '')
-        if match:
-            key = (match.group('role'), int(match.group('index')))
-            if key in nodes:
-                return key
+    """(role, index) of a deployed server's own config, or None.
+
+    Its node stack is named in the config's name (Newton's) or in its
+    deploy_stack_id input (<stack name>/<id>).
+    """
+    stack_names = [(i.get('value') or '').split('/')[0]
+                   for i in config.get('inputs') or []
+                   if i.get('name') == 'deploy_stack_id']
+    by_name = node_keys(nodes)
+    for text in [config.get('name')] + stack_names:
+        key = by_name.get(node_script.node_label(text))
+        if key:
+            return key
     return None
 
 
@@ -93,12 +106,7 @@ class Agent(object):
 
     def _learn_servers(self):
         """The stack's servers (the product's own lookup), by node."""
-        from tripleo_ffu import node_script
-
-        by_name = {}
-        for key, node in self.nodes.items():
-            by_name[node['hostname']] = key
-            by_name['%s-%d' % key] = key
+        by_name = node_keys(self.nodes)
         try:
             found = node_script.servers(self.heat, self.stack)
         except Exception:  # No such stack (yet): next round.
@@ -110,6 +118,9 @@ class Agent(object):
     def run_once(self):
         """Signal every deployment in progress; return how many."""
         done = 0
+        # The stack's servers are listed (a whole-stack resource list) at
+        # most once a round, for the first server not seen otherwise.
+        learned = False
         for deployment in self.heat.software_deployments.list():
             if deployment.status != 'IN_PROGRESS':
                 continue
@@ -119,8 +130,9 @@ class Agent(object):
             if key:
                 self.servers[deployment.server_id] = key
             if (not key and deployment.server_id not in self.servers and
-                    self.stack):
+                    self.stack and not learned):
                 self._learn_servers()
+                learned = True
             key = self.servers.get(deployment.server_id, key)
             node = self.nodes.get(key) if key else None
             if node is None and host_outputs(config):

@@ -131,19 +131,11 @@ class Overclouds(object):
         return arguments + [a for path in env_paths for a in ('-e', path)]
 
     def _newton_to_queens_env_files(self, name, templates):
-        computes = self.state.info.get('queens_computes', 1)
-        env_file = os.path.join(self.state.state_dir, 'queens-%s.yaml' % name)
         # Queens' deployed servers, the sandbox's stand-in (no Swift, no
         # CloudFormation endpoint for their transports here): prepare
         # replaces Newton's with them; the prepare script ran on Newton's.
-        deployed_server = os.path.join(self.state.state_dir,
-                                       'queens-deployed-server.yaml')
-        with open(deployed_server, 'w') as f:
-            f.write(queens.DEPLOYED_SERVER_TEMPLATE)
-        env = queens.sandbox_environment(name, deployed_server, computes,
-                                         self.node_containers.net)
-        with open(env_file, 'w') as f:
-            yaml.safe_dump(env, f, default_flow_style=False)
+        env_file = self._write_queens_environment(
+            name, self.state.info.get('queens_computes', 1))
         secrets_file = os.path.join(self.state.state_dir,
                                     'queens-%s-secrets.yaml' % name)
         if not os.path.exists(secrets_file):
@@ -209,25 +201,30 @@ class Overclouds(object):
                 shutil.rmtree(staging, ignore_errors=True)
         return rendered
 
-    def _queens_env_files(self, name, templates, computes):
-        """The sandbox's environment and the generated secrets (0600)."""
+    def _write_queens_environment(self, name, computes):
+        """queens-<name>.yaml, with the deployed-server stand-in it maps."""
         deployed_server = os.path.join(self.state.state_dir,
                                        'queens-deployed-server.yaml')
         with open(deployed_server, 'w') as f:
             f.write(queens.DEPLOYED_SERVER_TEMPLATE)
-        secrets_file = self.queens_secrets_file
-        if not os.path.exists(secrets_file):
-            params = queens.generated_parameters(templates, name)
-            with files.open_private(secrets_file) as f:
-                yaml.safe_dump({'parameter_defaults': params}, f)
         env = queens.sandbox_environment(name, deployed_server, computes,
                                          self.node_containers.net)
-        env_file, secrets_file = self._queens_env_file_paths(name)
+        env_file = self._queens_env_file_paths(name)[0]
         with open(env_file, 'w') as f:
             f.write('# The sandbox\'s own environment for the Queens stack '
                     '%s:\n# only what no upstream file provides (see '
                     'tripleo_ffu_sandbox/queens.py).\n' % name)
             yaml.safe_dump(env, f, default_flow_style=False)
+        return env_file
+
+    def _queens_env_files(self, name, templates, computes):
+        """The sandbox's environment and the generated secrets (0600)."""
+        secrets_file = self.queens_secrets_file
+        if not os.path.exists(secrets_file):
+            params = queens.generated_parameters(templates, name)
+            with files.open_private(secrets_file) as f:
+                yaml.safe_dump({'parameter_defaults': params}, f)
+        env_file = self._write_queens_environment(name, computes)
         # What tripleo-common sets on a create, apart: prepare gives the
         # environments above again, and its update sets its own.
         create_file = os.path.join(self.state.state_dir,

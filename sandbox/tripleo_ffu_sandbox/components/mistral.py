@@ -20,7 +20,6 @@ Queens undercloud, Keystone's token and catalog (components/keystone.py).
 """
 
 import os
-import subprocess
 import sys
 
 from tripleo_ffu import contract
@@ -133,13 +132,9 @@ class Mistral(state.Component):
              'mistral-db-manage upgrade')])
         # At every start, as an undercloud after a package update: the
         # actions of the checkout as it is now (a new one included).
-        log_path = self.state.log('db-sync')
-        with open(log_path, 'ab') as log:
-            if subprocess.run([manage, '--config-file', conf, 'populate'],
-                              stdout=log, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL).returncode:
-                raise SandboxError('mistral-db-manage populate failed; see '
-                                   '%s' % log_path)
+        postgres.run_schema_command(
+            self.state, [manage, '--config-file', conf, 'populate'],
+            'mistral-db-manage populate')
         if not self.state.alive('mistral'):
             self._start_server()
         self.register_workbook()

@@ -152,16 +152,21 @@ def sync_schema(sandbox_state, steps):
     They log to db-sync.log; the sandbox records that they ran.
     """
     done = sandbox_state.info.setdefault('schemas', [])
-    log_path = sandbox_state.log('db-sync')
     for argv, what in steps:
         # Each undercloud has its own databases (PostgreSQL or MariaDB).
         key = what if not sandbox_state.queens else '%s (queens)' % what
         if key in done:
             continue
         sandbox_state.out('Running %s' % what)
-        with open(log_path, 'ab') as log:
-            if subprocess.run(argv, stdout=log,
-                              stderr=subprocess.STDOUT).returncode:
-                raise SandboxError('%s failed; see %s' % (what, log_path))
+        run_schema_command(sandbox_state, argv, what)
         done.append(key)
         sandbox_state.save_info()
+
+
+def run_schema_command(sandbox_state, argv, what):
+    """Run one schema command, logged to db-sync.log; raise if it fails."""
+    log_path = sandbox_state.log('db-sync')
+    with open(log_path, 'ab') as log:
+        if subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL).returncode:
+            raise SandboxError('%s failed; see %s' % (what, log_path))

@@ -3,7 +3,7 @@
 #
 # Installs what the demo and the tests need on a fresh Debian machine with
 # Python 3.11: PostgreSQL, RabbitMQ, and for the node containers sshd, sudo,
-# tini, MariaDB and PyMySQL (Debian's), and a venv at .venv with this
+# tini, ping, MariaDB and PyMySQL (Debian's), and a venv at .venv with this
 # checkout (tripleo-ffu and, from sandbox/, tripleo-ffu-sandbox) and its
 # test requirements. Safe to run again: it only adds what
 # is missing. Source it: it sets VENV and PATH.
@@ -20,10 +20,13 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 ||
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] ||
     MISSING="$MISSING rabbitmq-server"
 # The sandbox's overcloud nodes: containers with their own sshd, sudo for
-# the overcloud user, tini as PID 1, MariaDB and PyMySQL on the controller.
+# the overcloud user, tini as PID 1, ping, MariaDB and PyMySQL on the
+# controller.
 [ -x /usr/sbin/sshd ] || MISSING="$MISSING openssh-server"
 [ -x /usr/bin/sudo ] || MISSING="$MISSING sudo"
 [ -x /usr/bin/tini ] || MISSING="$MISSING tini"
+# The Newton deploy's validation scripts ping the nodes' addresses.
+[ -x /usr/bin/ping ] || MISSING="$MISSING iputils-ping"
 [ -x /usr/sbin/mariadbd ] || MISSING="$MISSING mariadb-server"
 /usr/bin/python3 -c 'import pymysql' 2>/dev/null ||
     MISSING="$MISSING python3-pymysql"

@@ -10,19 +10,23 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""os-collect-config's part for the Newton stack's deployed servers (WIP).
+"""Tells each node which Heat servers it is, as get-occ-config.sh does.
 
-On a Newton overcloud each node's os-collect-config polls Heat for its
-server's deployments, runs them with the heat-config hooks and signals
-each back. Here (first version, on the undercloud's side) one loop does
-it for every node: it takes the deployments Heat waits for, records each
-one for its node, gives the outputs the templates read (the deployed
-server's hostname and address) and signals it through Heat's software
-deployment API (the HEAT_SIGNAL transport with Heat's fake Keystone
-backend, components/heat.py).
+On a Newton overcloud of deployed servers, the operator runs the
+templates' `deployed-server/scripts/get-occ-config.sh` on the undercloud:
+it waits for the stack's deployed servers and writes, over SSH, each
+node's os-collect-config configuration (which server's metadata to poll
+in Heat). Each node's os-collect-config (node/occ.py, in the node) then
+applies the server's deployments with the node's heat-config hooks and
+signals them.
 
-To come: the loop in each node container, polling its own server's
-metadata and running the script hook there, as os-collect-config does.
+Here that runs for the life of the Newton stack (server ids change when
+prepare moves it to the Queens templates, and when converge replaces
+servers): the deployments Heat waits for name their server; a server not
+yet told to a node is mapped to it by its config (the node stack named in
+its name or deploy_stack_id) or by the stack's servers (the product's
+node_script.servers); the node is told its servers again when they
+change, and every RETELL seconds (a node reset forgets them).
 
     python -m tripleo_ffu_sandbox.agent --state-dir DIR --stack NAME
 """
@@ -35,9 +39,13 @@ import time
 
 from tripleo_ffu import node_script
 
-# Outputs of the deployed server's HostsEntryConfig script: Newton's has
-# the three, Queens' the hostname alone.
-HOST_OUTPUTS = ('hostname', 'ip_address', 'hosts_entry')
+from tripleo_ffu_sandbox.node import occ
+
+# A node is told its servers again after this long (a reset node has
+# forgotten them).
+RETELL = 20
+# In the state dir: {server id: [role, index]} learned so far.
+KNOWN_SERVERS = 'agent-servers.json'
 
 
 def node_keys(nodes):
@@ -70,39 +78,20 @@ def node_of(config, nodes):
     return None
 
 
-def host_outputs(config):
-    return set(HOST_OUTPUTS) & set(
-        o.get('name') for o in config.get('outputs') or [])
-
-
-def outputs_for(config, node):
-    """The output values a deployment of `config` gives on `node`.
-
-    node: {'hostname', 'address'}; the hooks' standard outputs always.
-    """
-    values = {'deploy_stdout': '', 'deploy_stderr': '',
-              'deploy_status_code': 0}
-    if node:
-        host = {'hostname': node['hostname'],
-                'ip_address': node['address'],
-                'hosts_entry': '%s %s' % (node['address'],
-                                          node['hostname'])}
-        values.update((name, host[name]) for name in host_outputs(config))
-    return values
-
-
 class Agent(object):
-    """Applies (records) and signals the deployments Heat waits for."""
+    """Learns the servers of each node and tells the node."""
 
-    def __init__(self, heat, nodes, record_dir, stack=None):
+    def __init__(self, heat, nodes, tell, stack=None, known=None):
         self.heat = heat
         # {(role, index): {'hostname', 'address'}}
         self.nodes = nodes
-        self.record_dir = record_dir
+        # tell(node, {server id: label}): writes the node's config.
+        self.tell = tell
         self.stack = stack
         # {server id: (role, index)}, learned from the servers' configs
         # and, for a server not seen so, from the stack's servers.
-        self.servers = {}
+        self.servers = dict(known or {})
+        self.told = {}
 
     def _learn_servers(self):
         """The stack's servers (the product's own lookup), by node."""
@@ -115,56 +104,60 @@ class Agent(object):
             if name in by_name:
                 self.servers[server_id] = by_name[name]
 
-    def run_once(self):
-        """Signal every deployment in progress; return how many."""
-        done = 0
+    def learn(self):
+        """Map the servers Heat waits on to nodes; True if any is new."""
+        before = dict(self.servers)
         # The stack's servers are listed (a whole-stack resource list) at
         # most once a round, for the first server not seen otherwise.
         learned = False
         for deployment in self.heat.software_deployments.list():
-            if deployment.status != 'IN_PROGRESS':
+            if (deployment.status != 'IN_PROGRESS' or
+                    deployment.server_id in self.servers):
                 continue
             config = self.heat.software_configs.get(
                 deployment.config_id).to_dict()
             key = node_of(config, self.nodes)
             if key:
                 self.servers[deployment.server_id] = key
-            if (not key and deployment.server_id not in self.servers and
-                    self.stack and not learned):
+            elif self.stack and not learned:
                 self._learn_servers()
                 learned = True
-            key = self.servers.get(deployment.server_id, key)
-            node = self.nodes.get(key) if key else None
-            if node is None and host_outputs(config):
-                # The server's own config not yet seen: next round.
-                continue
-            values = outputs_for(config, node)
-            self._record(deployment, config, node)
-            self.heat.software_deployments.update(
-                deployment.id, status='COMPLETE', output_values=values,
-                status_reason='Outputs received (tripleo-ffu sandbox '
-                              'agent)')
-            done += 1
-        return done
+        return self.servers != before
 
-    def _record(self, deployment, config, node):
-        """What os-collect-config would have run, per node.
+    def servers_of(self, key):
+        return {server_id: '%s-%d' % key
+                for server_id, k in self.servers.items() if k == key}
 
-        One file per derived config: each action of a deployment (the
-        create, converge's update) has its own.
-        """
-        name = node['hostname'] if node else deployment.server_id
-        directory = os.path.join(self.record_dir, name)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        with open(os.path.join(directory, '%s.json' % deployment.config_id),
-                  'w') as f:
-            json.dump({'deployment_id': deployment.id,
-                       'server_id': deployment.server_id,
-                       'group': config.get('group'),
-                       'name': config.get('name'),
-                       'config': config.get('config'),
-                       'inputs': config.get('inputs')}, f, sort_keys=True)
+    def tell_nodes(self, force=False):
+        """Each node whose servers changed (all with force); who was told."""
+        told = []
+        for key, node in sorted(self.nodes.items()):
+            servers = self.servers_of(key)
+            if servers and (force or servers != self.told.get(key)):
+                self.tell(node, servers)
+                self.told[key] = servers
+                told.append(node['hostname'])
+        return told
+
+
+def ssh_teller(heat_url, key_file):
+    """tell() over SSH as the overcloud user, as get-occ-config.sh."""
+    import base64
+    from tripleo_ffu_sandbox.components import node_containers
+
+    def tell(node, servers):
+        config = json.dumps({'heat_url': heat_url, 'token': 'sandbox',
+                             'servers': servers}, sort_keys=True)
+        encoded = base64.b64encode(config.encode()).decode()
+        path = occ.CONFIG
+        rc, out, err = node_containers.ssh_command(
+            key_file, node['address'],
+            'echo %s | base64 -d | sudo tee %s.new >/dev/null && '
+            'sudo mv %s.new %s' % (encoded, path, path, path))
+        if rc:
+            raise RuntimeError('could not tell node %s its servers: %s'
+                               % (node['hostname'], (err or out).strip()))
+    return tell
 
 
 def main(argv=None):
@@ -182,12 +175,28 @@ def main(argv=None):
                    'address': address}
              for key, address in queens.node_addresses(
                  args.computes, box.containers.net).items()}
+    known_file = os.path.join(args.state_dir, KNOWN_SERVERS)
+    try:
+        with open(known_file) as f:
+            known = {k: tuple(v) for k, v in json.load(f).items()}
+    except (OSError, ValueError):
+        known = {}
     agent = Agent(box.heat_client(), nodes,
-                  os.path.join(args.state_dir, 'agent'), args.stack)
+                  ssh_teller(box.heat_url, box.ssh_key), args.stack, known)
+    last_told = 0
     while True:
         try:
-            agent.run_once()
-        except Exception as e:  # Heat restarting: go on polling.
+            if agent.learn():
+                with open(known_file, 'w') as f:
+                    json.dump(agent.servers, f, sort_keys=True)
+            force = time.monotonic() - last_told > RETELL
+            told = agent.tell_nodes(force)
+            if force:
+                last_told = time.monotonic()
+            elif told:
+                sys.stderr.write('agent: told %s their servers\n'
+                                 % ', '.join(told))
+        except Exception as e:  # Heat or a node restarting: again.
             sys.stderr.write('agent: %s\n' % e)
         time.sleep(args.interval)
 

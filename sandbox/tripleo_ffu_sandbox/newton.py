@@ -26,8 +26,9 @@ sandbox environment:
 * Newton's deployments wait for their signal. Heat signals through its
   software deployment API (HEAT_SIGNAL) with the stack-domain users of
   its own fake Keystone backend, as the containerized TripleO undercloud
-  ran it (heat.conf, components/heat.py); the deployments are applied and
-  signalled by the agent (agent.py), an os-collect-config stand-in.
+  ran it (heat.conf, components/heat.py); each node's os-collect-config
+  stand-in (node/occ.py) applies and signals its deployments, once the
+  agent (agent.py) has told it its servers.
 """
 
 import os

@@ -247,9 +247,10 @@ class Overclouds(object):
     def _create_newton(self, name, computes=1):
         """Newton's templates, deployed as Newton's deploy did (newton.py).
 
-        The deployment agent (components/deployment_agent.py) applies and
-        signals the deployments from before the create on, as the nodes'
-        os-collect-config does on a real overcloud.
+        Each node's os-collect-config (node/occ.py) applies and signals
+        its deployments from before the create on, as on a real
+        overcloud, once the deployment agent (components/
+        deployment_agent.py) has told it its servers.
         """
         from tripleo_ffu_sandbox.components import deployment_agent
 
@@ -257,7 +258,11 @@ class Overclouds(object):
         self.state.info['newton_stack'] = name
         self.state.save_info()
         self.node_containers.start()
-        deployment_agent.DeploymentAgent(self.state).start()
+        # A new stack: new servers (and perhaps another stack name).
+        teller = deployment_agent.DeploymentAgent(self.state)
+        teller.stop()
+        teller.forget_servers()
+        teller.start()
         rendered = os.path.join(self.tht_dir, 'newton-rendered')
         if not os.path.isfile(os.path.join(rendered, 'overcloud.yaml')):
             self.state.out('Fetching and rendering tripleo-heat-templates '

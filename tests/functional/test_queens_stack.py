@@ -43,6 +43,13 @@ STACK = 'queens'
 # tool upgrades; prepare moves it to THT 8.4.1.
 KIND = 'newton'
 CONTROLLER = 'queens-controller-0'
+# The node's heat-config records: each deployment it applied.
+NODE_DEPLOYED = (
+    "sudo python3 -c 'import glob, json; print(json.dumps([json.load(open("
+    "p)) for p in sorted(glob.glob(\"/var/lib/heat-config/deployed/*.json\"))"
+    " if not p.endswith(\".notify.json\")]))'")
+OS_NET_CONFIG_TEMPLATE = ('/usr/libexec/os-apply-config/templates/etc/'
+                          'os-net-config/config.json')
 COMPUTE = 'queens-novacompute-0'
 
 
@@ -251,39 +258,38 @@ class TestQueensStack(QueensTestCase):
     def _registry(self):
         return self.heat.stacks.environment(STACK)['resource_registry']
 
-    def _agent_configs(self, host):
-        records = os.path.join(self.sandbox.state_dir, 'agent', host)
-        configs = []
-        for name in os.listdir(records):
-            with open(os.path.join(records, name)) as f:
-                configs.append(json.load(f))
-        return configs
+    def _deployed(self, host):
+        """The deployments the node's own heat-config applied so far."""
+        return json.loads(self.on_node(host, NODE_DEPLOYED))
 
-    def _agent_records(self):
-        """{host: deployments its agent signalled so far}."""
-        records = os.path.join(self.sandbox.state_dir, 'agent')
-        return {host: len(os.listdir(os.path.join(records, host)))
-                for host in (CONTROLLER, COMPUTE)}
+    def _os_net_config_template(self, host):
+        return self.on_node(host, 'sudo sh -c "test -e %s && echo present '
+                                  '|| echo absent"' % OS_NET_CONFIG_TEMPLATE)
 
     def _defaults(self):
         return self.heat.stacks.environment(STACK)['parameter_defaults']
 
     def test_prepare_run_converge_then_normal_updates(self):
         self.sandbox.reset_node_containers()
+        for host in (CONTROLLER, COMPUTE):
+            self.assertEqual('present\n',
+                             self._os_net_config_template(host), host)
         prepared = self._step('prepare')
         stack = self.heat.stacks.get(STACK)
         self.assertEqual('UPDATE_COMPLETE', stack.stack_status)
         # Upstream's prepare script first, on every server, as a script
-        # deployment each node's agent applied and signalled; its stack is
-        # gone.
+        # deployment each node's heat-config applied (the template it
+        # removes is gone) and its os-collect-config signalled; its stack
+        # is gone.
         self.assertIn('Ran the ffwd-upgrade-prepare script on 2 server(s): '
                       'Compute-0, Controller-0.', prepared.out)
         for host in (CONTROLLER, COMPUTE):
-            applied = self._agent_configs(host)
             self.assertEqual(
                 [node_script.PREPARE_SCRIPT],
-                [c['config'] for c in applied
+                [c['config'] for c in self._deployed(host)
                  if c['name'] == node_script.PREPARE_CONFIG_NAME], host)
+            self.assertEqual('absent\n',
+                             self._os_net_config_template(host), host)
         self.assertEqual([], [s.stack_name for s in self.heat.stacks.list()
                               if s.stack_name.endswith('-prepare')])
         # The overcloudrc, as upstream's prepare wrote it: here, private.
@@ -368,18 +374,19 @@ class TestQueensStack(QueensTestCase):
         self.assertEqual([], probe.misses)
         self.assertQueensEverywhere()
 
-        signalled = self._agent_records()
+        applied = {host: len(self._deployed(host))
+                   for host in (CONTROLLER, COMPUTE)}
         self._step('converge')
         stack = self.heat.stacks.get(STACK)
         self.assertEqual('UPDATE_COMPLETE', stack.stack_status)
         self.assertEqual('', self._defaults()['StackUpdateType'])
         # Back to deployments the nodes signal, as the Newton deploy had
         # them: the deploy steps are a deployment group again, and each
-        # node's deployments were signalled by its agent.
+        # node's own heat-config applied more of them.
         self.assertEqual('OS::Heat::StructuredDeploymentGroup',
                          self._registry()['OS::TripleO::DeploymentSteps'])
-        for host, count in self._agent_records().items():
-            self.assertGreater(count, signalled[host], host)
+        for host, count in applied.items():
+            self.assertGreater(len(self._deployed(host)), count, host)
 
         # A normal stack update (new hieradata) works after converge.
         since = stack.updated_time

@@ -312,6 +312,26 @@ class TestDeployTools(base.TestCase):
         self.assertIn('deployment HostsEntryDeployment (script) rc=0',
                       ' '.join(el7.load()['history']))
 
+    def test_a_scripts_outputs_are_in_its_result(self):
+        """Newton's HostsEntryConfig: one file per output, as the hook."""
+        config = os.path.join(self.root, 'HostsEntry')
+        with open(config, 'w') as f:
+            json.dump([{'id': 'd-hosts', 'group': 'script',
+                        'outputs': [{'name': 'hostname'},
+                                    {'name': 'ip_address'}],
+                        'config': '#!/bin/sh\nmkdir -p $heat_outputs_path\n'
+                                  'echo -n ctl > $heat_outputs_path.hostname\n'
+                        }], f)
+        self.assertEqual(0, self.call('55-heat-config',
+                                      HEAT_SHELL_CONFIG=config)[0])
+        self.assertEqual({'hostname': 'ctl', 'deploy_stdout': '',
+                          'deploy_stderr': '', 'deploy_status_code': 0},
+                         self.notify('d-hosts'))
+
+    def test_hostnamectl_static_name(self):
+        self.assertEqual((0, 'overcloud-controller-0\n', ''),
+                         self.call('hostnamectl', '--static'))
+
     def test_what_a_deployment_script_changes_is_kept(self):
         # A script that changes the node's state (as a yum update would).
         script = ('#!/bin/sh\n%s -c "import json; p=\'%s\'; '

@@ -12,12 +12,14 @@
 
 """The Newton stack's deployment agent as a sandbox server (agent.py).
 
-Started by `up` when the sandbox has a Newton stack, so that updates
-after the create (converge back to signalled deployments, an operator's
-later stack update) find their deployments signalled as on a real
-overcloud, where os-collect-config runs all the time.
+It tells each node container which Heat servers it is, for the node's
+own os-collect-config (node/occ.py). Started by `up` when the sandbox has
+a Newton stack, so that updates after the create (converge back to
+signalled deployments, an operator's later stack update) find their
+servers known to the nodes, as on a real overcloud.
 """
 
+import os
 import sys
 
 from tripleo_ffu_sandbox import processes
@@ -37,7 +39,7 @@ class DeploymentAgent(state.Component):
         return self.state.alive('agent')
 
     def where(self):
-        return 'signals the deployments of stack %s' % (
+        return 'tells the nodes their servers in stack %s' % (
             self.state.info.get('newton_stack'))
 
     def start(self):
@@ -50,3 +52,12 @@ class DeploymentAgent(state.Component):
              '--stack', info['newton_stack'],
              '--computes', str(info.get('queens_computes', 1))],
             self.log(), self.state.pid_file('agent'))
+
+    def forget_servers(self):
+        """What it learned of another stack's servers."""
+        from tripleo_ffu_sandbox import agent
+        try:
+            os.unlink(os.path.join(self.state.state_dir,
+                                   agent.KNOWN_SERVERS))
+        except FileNotFoundError:
+            pass

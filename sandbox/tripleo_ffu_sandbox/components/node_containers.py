@@ -47,7 +47,7 @@ START_TIMEOUT = 60
 NODE_LIB = '/usr/local/lib/tripleo-ffu-node'
 NODE_STATE = '/var/lib/tripleo-ffu-node'
 REQUIRED = ('/usr/sbin/sshd', '/usr/bin/tini', '/usr/bin/sudo',
-            '/usr/bin/unshare')
+            '/usr/bin/unshare', '/usr/bin/ping')
 
 # Runs as PID 1 of the node's PID namespace, in its own mount and UTS
 # namespaces: the overlay, /proc, /dev, /sys, private /run and /tmp, the
@@ -76,6 +76,8 @@ exec chroot "$M" /bin/sh {lib}/init.sh "$NAME" "$ADDR"
 INIT = """\
 set -e
 NAME=$1 ADDR=$2
+# An EL7 node's PATH, not the sandbox's (a venv's python first).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 if [ ! -e {state}/initialised ]; then
     echo "$NAME" > /etc/hostname
     printf '127.0.0.1 localhost\\n%s %s.localdomain %s\\n' \\
@@ -109,6 +111,9 @@ fi
 mkdir -p /run/sshd
 PYTHONPATH={lib} /usr/bin/python3 -m tripleo_ffu_sandbox.node.el7 boot \\
     >> /var/log/tripleo-ffu-node-boot.log 2>&1
+# The node's os-collect-config, all the time (tini reaps it).
+PYTHONPATH={lib} /usr/bin/python3 -m tripleo_ffu_sandbox.node.occ \\
+    >> /var/log/os-collect-config.log 2>&1 &
 exec tini -- /usr/sbin/sshd -D -e -f /etc/ssh/sshd_node_config
 """.format(user=NODE_USER, lib=NODE_LIB, state=NODE_STATE, port=SSH_PORT)
 
@@ -118,11 +123,30 @@ def check_prerequisites():
     if missing:
         raise SandboxError(
             'node containers need %s; install them: sudo apt-get install '
-            '-y openssh-server sudo tini mariadb-server python3-pymysql'
+            '-y openssh-server sudo tini iputils-ping mariadb-server '
+            'python3-pymysql'
             % ', '.join(missing))
     if os.geteuid() != 0:
         raise SandboxError('node containers need root (mount and PID '
                            'namespaces, overlayfs, sshd on port 22)')
+
+
+def python27():
+    """A Python 2.7 for the nodes' `python` (EL7's), or None.
+
+    Looked for as tools/setup-queens-env.sh does (this machine's root is
+    the nodes' lower dir, so its path is the same there).
+    """
+    import glob
+    candidates = [os.environ.get('TRIPLEO_FFU_PY27') or '']
+    for root in (os.environ.get('PYENV_ROOT'),
+                 os.path.expanduser('~/.pyenv')):
+        if root:
+            candidates += sorted(glob.glob(
+                os.path.join(root, 'versions', '2.7*', 'bin', 'python')))
+    candidates.append('/usr/bin/python2.7')
+    return next((c for c in candidates if c and os.access(c, os.X_OK)),
+                None)
 
 
 def ssh_keypair(directory):
@@ -172,8 +196,8 @@ class NodeContainer(object):
             f.write(INIT)
         with open(os.path.join(lib, 'spec.json'), 'w') as f:
             json.dump(dict(self.spec, hostname=self.hostname,
-                           address=self.address), f, indent=2,
-                      sort_keys=True)
+                           address=self.address, python2=python27()), f,
+                      indent=2, sort_keys=True)
 
     def start(self, public_key):
         if self.alive():

@@ -50,6 +50,9 @@ CALLS = '/var/log/tripleo-ffu-node/calls.log'
 FAIL_ON = '/etc/tripleo-ffu-node/fail-on'
 HIERADATA = '/etc/puppet/hieradata/tripleo-ffu-node.json'
 MYSQL_SOCKET = '/var/lib/mysql/mysql.sock'
+PY2COMPAT = os.path.join(LIB, 'py2compat')
+OS_NET_CONFIG_TEMPLATE = ('/usr/libexec/os-apply-config/templates/etc/'
+                          'os-net-config/config.json')
 MYSQL_PID = '/run/mysqld/mysqld.pid'
 TOOLS = ('yum', 'rpm', 'hiera', 'os-apply-config', 'os-collect-config',
          'systemctl', 'httpd', 'keystone-manage', 'tripleo-ffu-repos')
@@ -172,17 +175,24 @@ def _first_boot_files(spec):
         path = el7_deploy.PATHS.get(tool, '/usr/bin/%s' % tool)
         wrappers[path] = node_command('el7_deploy', tool)
     # EL7's python is Python 2: THT's docker-puppet.py (Python 2 and
-    # docker) goes to a stand-in; the rest (THT's scripts call `python -c`
-    # with Python 2 names) to python3 with those names defined.
-    compat = os.path.join(LIB, 'py2compat')
-    os.makedirs(compat, exist_ok=True)
-    with open(os.path.join(compat, 'sitecustomize.py'), 'w') as f:
+    # docker) goes to a stand-in; `python -c` code only Python 2 parses
+    # (Newton's `print x`) to a real 2.7 (el7_deploy.python); the rest
+    # (THT's scripts use Python 2 names, and EL7's python-ipaddress) to
+    # python3 with those names defined.
+    os.makedirs(PY2COMPAT, exist_ok=True)
+    with open(os.path.join(PY2COMPAT, 'sitecustomize.py'), 'w') as f:
         f.write('import builtins\nbuiltins.unicode = str\n'
                 'builtins.basestring = str\nbuiltins.long = int\n')
+    # EL7's python-ipaddr (Newton's validation script imports it).
+    with open(os.path.join(PY2COMPAT, 'ipaddr.py'), 'w') as f:
+        f.write('import ipaddress\n'
+                'def IPNetwork(text):\n'
+                '    return ipaddress.ip_network(text, strict=False)\n'
+                'IPAddress = ipaddress.ip_address\n')
     wrappers['/usr/bin/python'] = (
-        'case "$1" in */docker-puppet.py) %s;; esac\n'
+        'case "$1" in */docker-puppet.py|-c) %s;; esac\n'
         'PYTHONPATH=%s${PYTHONPATH:+:$PYTHONPATH} exec /usr/bin/python3 "$@"'
-        % (wrappers['/usr/bin/python'], compat))
+        % (wrappers['/usr/bin/python'], PY2COMPAT))
     for path, command in wrappers.items():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         # This machine's own tools of that name (a docker CLI in
@@ -201,6 +211,12 @@ def _first_boot_files(spec):
     with open('/etc/puppet/hiera.yaml', 'w') as f:
         f.write(':backends: [json]\n:json: {:datadir: /etc/puppet/'
                 'hieradata}\n:hierarchy: [tripleo-ffu-node]\n')
+    # The os-apply-config template of os-net-config's config that Newton's
+    # image carries and upstream's FFU prepare script removes (LP
+    # #1758161).
+    os.makedirs(os.path.dirname(OS_NET_CONFIG_TEMPLATE), exist_ok=True)
+    with open(OS_NET_CONFIG_TEMPLATE, 'w') as f:
+        f.write('{{#os_net_config}}{{.}}{{/os_net_config}}\n')
     deployments = '/var/lib/os-collect-config'
     os.makedirs(deployments, exist_ok=True)
     with open(os.path.join(deployments, '%sDeployment.json'
@@ -602,11 +618,16 @@ def run_tool(handlers, argv):
     return rc
 
 
+def spec():
+    """What the sandbox made this node (node_containers writes it)."""
+    with open(os.path.join(LIB, 'spec.json')) as f:
+        return json.load(f)
+
+
 def main(argv):
     tool = argv[0]
     if tool == 'boot':
-        with open(os.path.join(LIB, 'spec.json')) as f:
-            boot(json.load(f))
+        boot(spec())
         return 0
     if tool == 'report':
         report()

@@ -70,10 +70,19 @@ def hook_script(deployment):
         env[item['name']] = '%s' % ('' if item.get('value') is None
                                     else item['value'])
     os.makedirs(HOOK_OUTPUTS, mode=0o700, exist_ok=True)
-    env['heat_outputs_path'] = os.path.join(HOOK_OUTPUTS, deployment['id'])
+    outputs_path = os.path.join(HOOK_OUTPUTS, deployment['id'])
+    env['heat_outputs_path'] = outputs_path
     proc = subprocess.run([path], env=env, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL)
-    return proc.returncode, proc.stdout, proc.stderr
+    # The script's outputs: one file each, <heat_outputs_path>.<name>.
+    outputs = {}
+    for output in deployment.get('outputs') or []:
+        try:
+            with open('%s.%s' % (outputs_path, output['name'])) as f:
+                outputs[output['name']] = f.read()
+        except OSError:
+            pass
+    return proc.returncode, proc.stdout, proc.stderr, outputs
 
 
 def hook_hiera(deployment):
@@ -87,7 +96,7 @@ def hook_hiera(deployment):
         with open(os.path.join(hieradata_dir, '%s.json' % name), 'w') as f:
             json.dump(data, f, indent=2, sort_keys=True)
         written.append(name)
-    return 0, 'hieradata: %s\n' % ', '.join(written), ''
+    return 0, 'hieradata: %s\n' % ', '.join(written), '', {}
 
 
 def hook_apply_config(deployment):
@@ -99,7 +108,7 @@ def hook_apply_config(deployment):
         json.dump(deployment.get('config') or {}, f)
     proc = subprocess.run(['os-apply-config'], capture_output=True,
                           text=True, stdin=subprocess.DEVNULL)
-    return proc.returncode, proc.stdout, proc.stderr
+    return proc.returncode, proc.stdout, proc.stderr, {}
 
 
 def hook_recorded(deployment):
@@ -109,11 +118,14 @@ def hook_recorded(deployment):
     (HostPrepDeployment); the FFU's own playbooks do their work here.
     """
     return 0, '%s config %s recorded\n' % (
-        deployment.get('group'), deployment.get('name')), ''
+        deployment.get('group'), deployment.get('name')), '', {}
 
 
+# Newton's StructuredConfigs of group os-apply-config are metadata for
+# os-apply-config, as the apply-config hook's.
 HOOKS = {'script': hook_script, 'hiera': hook_hiera,
-         'apply-config': hook_apply_config, 'puppet': hook_recorded,
+         'apply-config': hook_apply_config,
+         'os-apply-config': hook_apply_config, 'puppet': hook_recorded,
          'ansible': hook_recorded}
 
 
@@ -130,10 +142,11 @@ def heat_config(args):
             json.dump(deployment, f)
         hook = HOOKS.get(deployment.get('group'))
         if hook is None:
-            rc, out, err = 1, '', ('group %s has no hook on this node'
-                                   % deployment.get('group'))
+            rc, out, err, outputs = 1, '', (
+                'group %s has no hook on this node'
+                % deployment.get('group')), {}
         else:
-            rc, out, err = hook(deployment)
+            rc, out, err, outputs = hook(deployment)
         # Loaded after the hook: its script may have changed the state
         # (an UpdateDeployment's yum update...).
         el7.note('deployment %s (%s) rc=%d' % (
@@ -141,8 +154,8 @@ def heat_config(args):
             deployment.get('group'), rc))
         with open(os.path.join(DEPLOYED, '%s.notify.json'
                                % deployment['id']), 'w') as f:
-            json.dump({'deploy_stdout': out, 'deploy_stderr': err,
-                       'deploy_status_code': rc}, f)
+            json.dump(dict(outputs, deploy_stdout=out, deploy_stderr=err,
+                           deploy_status_code=rc), f)
     return 0
 
 
@@ -249,13 +262,36 @@ def facter(args):
 
 
 def python(args):
+    """`python -c CODE`: Python 2 code (Newton's `print x`) to a 2.7."""
     if args and args[0].endswith('/docker-puppet.py'):
         return docker_puppet(args[1:])
+    # The caller's PYTHONPATH, without this package's (the wrapper's).
+    path = [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep)
+            if p and p != el7.LIB]
+    python2 = el7.spec().get('python2')
+    if args[:1] == ['-c'] and len(args) > 1 and python2:
+        try:
+            compile(args[1], '<string>', 'exec')
+        except SyntaxError:
+            os.environ['PYTHONPATH'] = os.pathsep.join(path)
+            os.execv(python2, ['python2'] + args)
+    os.environ['PYTHONPATH'] = os.pathsep.join([el7.PY2COMPAT] + path)
     os.execv('/usr/bin/python3', ['python3'] + args)
 
 
+def hostnamectl(args):
+    """hostnamectl without systemd: the static name is /etc/hostname."""
+    if args[:1] == ['set-hostname'] and len(args) > 1:
+        with open('/etc/hostname', 'w') as f:
+            f.write(args[1] + '\n')
+        subprocess.run(['hostname', args[1]], check=True)
+        return 0
+    print(_hostname())
+    return 0
+
+
 TOOLS = {'55-heat-config': heat_config, 'paunch': paunch, 'docker': docker,
-         'facter': facter, 'python': python}
+         'facter': facter, 'python': python, 'hostnamectl': hostnamectl}
 TOOLS.update({name: (lambda args: 0) for name in RECORDED_ONLY})
 # Where each tool is installed on the node (default /usr/bin/<tool>).
 PATHS = {'55-heat-config':

@@ -178,6 +178,25 @@ class TestOneStepPerStack(SafetyTestCase):
         self.assertEqual(0, first.returncode, out)
         self.assertUpgraded()
 
+    def test_run_from_another_work_dir_is_refused(self):
+        """The guard keys on the stack, not on the work dir's lock file."""
+        other = self.useFixture(fixtures.TempDir()).path
+        # A config that would run: prepare's, copied.
+        shutil.copytree(paths.config_dir(self.work_dir, 'overcloud'),
+                        paths.config_dir(other, 'overcloud'))
+        self.slow(base.CONTROLLER, 5, 'repo ocata')
+        first = self.start_cli('run', '--yes')
+        record = self.wait_ansible_running()
+        second = self.openstack('run', '--yes', '--work-dir', other)
+        self.assertFailed(
+            second, 'Not starting run: stack overcloud is held by run '
+                    'execution %s' % record['execution_id'])
+        self.assertFalse(os.path.exists(locks.ansible_lock_path(
+            other, 'overcloud')))
+        out, _ = first.communicate(timeout=600)
+        self.assertEqual(0, first.returncode, out)
+        self.assertUpgraded()
+
     def test_prepares_started_at_once_through_the_api(self):
         heat = self.sandbox.heat_client()
         # Event ids, not times: the UPDATE_IN_PROGRESS event of setUp's
@@ -361,12 +380,38 @@ class TestTimeoutsAndInputs(SafetyTestCase):
         before = len(self.mistral.executions.list(limit=1000))
         for args, text in (
                 (('--extra-vars', '{bad json'), '--extra-vars'),
+                (('--extra-vars', 'a=1 oops'), '"oops" is not key=value'),
+                (('--playbook', 'nope.yaml'), 'Playbook nope.yaml is not '
+                                              'in'),
                 (('--limit', 'no-such-host'), '--limit no-such-host matches '
                                               'no host')):
             result = self.openstack('run', '--yes', *args)
             self.assertFailed(result, text, 'nothing was started')
         self.assertEqual(before, len(self.mistral.executions.list(
             limit=1000)))
+
+    def test_a_broken_task_file_is_named(self):
+        path = os.path.join(paths.config_dir(self.work_dir, 'overcloud'),
+                            'fast_forward_upgrade_release_tasks.yaml')
+        with open(path) as f:
+            whole = f.read()
+
+        def write(text):
+            with open(path, 'w') as f:
+                f.write(text)
+        self.addCleanup(write, whole)
+        write(whole[:len(whole) // 2] + '\n  - {broken: [\n')
+        result = self.openstack('run', '--yes')
+        self.assertFailed(result, 'Ansible stopped ', '(in %s, line ' % path)
+
+    def test_tags_that_select_nothing_fail(self):
+        before = self.node(base.CONTROLLER)
+        result = self.openstack('run', '--yes', '--tags', 'no-such-tag')
+        self.assertFailed(
+            result, 'Playbook fast_forward_upgrade_playbook.yaml ran no '
+                    'task: --tags no-such-tag selected none of its tasks',
+            'Nothing changed on the nodes')
+        self.assertEqual(before['repo'], self.node(base.CONTROLLER)['repo'])
 
 
 class TestSecrets(SafetyTestCase):

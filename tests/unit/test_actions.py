@@ -613,6 +613,16 @@ class TestAnsibleAction(base.TestCase):
                          events_file)
         self.assertEqual(120, wait.call_args[0][1])
 
+        # Tags that selected no task: Ansible's success is a failure.
+        wait.return_value = dict(base_result, tasks_run=0)
+        result = self._action(tags='nope').run(context()).error
+        self.assertEqual('FAILED', result['status'])
+        self.assertIn('Playbook fast_forward_upgrade_playbook.yaml ran no '
+                      'task: --tags nope selected none of its tasks',
+                      result['message'])
+        self.assertIn('Nothing changed on the nodes', result['message'])
+        self.assertEqual('SUCCESS', self._action().run(context())['status'])
+
         wait.return_value = dict(base_result, rc=2, failures=[
             {'host': 'h', 'task': 't', 'unreachable': False,
              'message': 'm'}])
@@ -715,9 +725,12 @@ class TestStepLock(base.TestCase):
     def setUp(self):
         super(TestStepLock, self).setUp()
         self.work_dir = self.useFixture(fixtures.TempDir()).path
+        # Mistral's executions: {id: state}, created in this order.
         self.states = {}
+        self.created = []
         mistral = base.mock.Mock()
         mistral.executions.get.side_effect = self._get
+        mistral.executions.list.side_effect = self._list
         self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.actions.clients.mistral_client',
             return_value=mistral))
@@ -725,9 +738,24 @@ class TestStepLock(base.TestCase):
     def _get(self, execution_id):
         if execution_id not in self.states:
             raise Exception('Execution not found [id=%s]' % execution_id)
-        return base.Namespace(state=self.states[execution_id])
+        return base.Namespace(
+            id=execution_id, state=self.states[execution_id],
+            workflow_name='tripleo.ffwd_upgrade.v1.run',
+            created_at='2026-12-02 10:00:%02d' % self.created.index(
+                execution_id), input='{"stack": "oc"}')
+
+    def _list(self, **kwargs):
+        return [self._get(i) for i in reversed(self.created)
+                if i in self.states]
+
+    def _start(self, execution_id):
+        """Mistral has started the execution (its lock task is first)."""
+        if execution_id not in self.created:
+            self.created.append(execution_id)
+            self.states[execution_id] = 'RUNNING'
 
     def _lock(self, execution_id, step='run', work_dir=None):
+        self._start(execution_id)
         return lock_action.StepLockAction(
             'oc', step, work_dir or self.work_dir).run(
                 context(execution_id=execution_id))
@@ -753,6 +781,7 @@ class TestStepLock(base.TestCase):
         self.assertIsInstance(self._lock('b'), mistral_actions.Result)
         lock_action.StepUnlockAction('oc', self.work_dir).run(
             context(execution_id='a'))
+        self.states['a'] = 'SUCCESS'
         self.assertEqual('b', self._lock('b')['lock'] and locks.read(
             locks.step_lock_path(self.work_dir, 'oc'))['execution_id'])
 
@@ -761,8 +790,26 @@ class TestStepLock(base.TestCase):
         self.states['a'] = 'ERROR'
         self.assertEqual('ERROR', self._lock('b')['taken_over']['state'])
         # Deleted from Mistral: stale too.
+        del self.states['b']
         self.assertEqual('gone from Mistral',
                          self._lock('c')['taken_over']['state'])
+
+    def test_another_work_dir_does_not_hide_a_running_step(self):
+        """Mistral knows every execution of the stack; the first goes."""
+        other_dir = self.useFixture(fixtures.TempDir()).path
+        self._start('a')
+        # b, started after a, checks first (and elsewhere): it waits for a.
+        refused = self._lock('b', work_dir=other_dir)
+        self.assertIn('Not starting run: stack oc is held by run execution '
+                      'a (RUNNING since 2026-12-02 10:00:00)', refused.error)
+        self.assertIsNone(locks.read(locks.step_lock_path(other_dir, 'oc')))
+        self.states['b'] = 'ERROR'
+        self.assertEqual(locks.step_lock_path(self.work_dir, 'oc'),
+                         self._lock('a')['lock'])
+        # Ended executions do not count.
+        self.states['a'] = 'SUCCESS'
+        self.assertNotIsInstance(self._lock('c', work_dir=other_dir),
+                                 mistral_actions.Result)
 
     def test_holder_whose_executor_died_is_named(self):
         self._lock('a')
@@ -790,6 +837,7 @@ class TestStepLock(base.TestCase):
     def test_work_dir_resolved_on_the_executor(self):
         self.useFixture(fixtures.EnvironmentVariable(contract.WORK_DIR_ENV,
                                                      self.work_dir))
+        self._start('a')
         self.assertEqual(self.work_dir,
                          lock_action.StepLockAction('oc', 'run').run(
                              context(execution_id='a'))['work_dir'])

@@ -56,6 +56,13 @@ class TestEvents(base.TestCase):
                          [(f['host'], f['task'], f['unreachable'])
                           for f in failures])
 
+    def test_tasks_started_leaves_out_fact_gathering(self):
+        started = [{'event': 'playbook_on_task_start',
+                    'event_data': {'task': name}}
+                   for name in (events.FACTS_TASK, 'db sync')]
+        self.assertEqual(1, events.tasks_started(started))
+        self.assertEqual(0, events.tasks_started(started[:1]))
+
     def test_failure_sentence_names_host_task_and_log(self):
         _, failures = events.summarize(FAILED_RUN)
         text = events.failure_sentence(failures, '/w/ansible.log')
@@ -338,6 +345,18 @@ class TestCheckReport(base.TestCase):
             events.first_error_line("PLAY [x]\n[ERROR]: couldn't resolve "
                                     "module\nERROR! later\n"))
         self.assertIsNone(events.first_error_line('all fine\n'))
+        # A task file cut in half: Ansible 2.9's words, the file named.
+        self.assertEqual(
+            'ERROR! We were unable to read either as JSON nor YAML, these '
+            'are the errors we got from each (in /w/oc/release_tasks.yaml, '
+            'line 5)', events.first_error_line(
+                "TASK [include_tasks] ****\nERROR! We were unable to read "
+                "either as JSON nor YAML, these are the errors we got from "
+                "each:\nJSON: Expecting value: line 1 column 1 (char 0)\n\n"
+                "Syntax Error while loading YAML.\n  found unexpected end of "
+                "stream\n\nThe error appears to be in '/w/oc/release_tasks."
+                "yaml': line 5, column 17, but may\nbe elsewhere in the file "
+                "depending on the exact syntax problem.\n"))
         self.assertIn('Ansible stopped before any task ran without a failed '
                       'task: no error line in its output; see /l',
                       events.failure_sentence([], '/l'))

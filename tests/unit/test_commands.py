@@ -294,6 +294,8 @@ class TestTakeAction(CommandTestCase):
                 (['--extra-vars', '{bad json'], '--extra-vars (JSON/YAML) '
                  'does not parse'),
                 (['--extra-vars', 'novalue'], '"novalue" is not key=value'),
+                (['--extra-vars', 'a=1 b="open'], '--extra-vars a=1 '
+                 'b="open: No closing quotation'),
                 (['--extra-vars', '@/no/file'], '--extra-vars @/no/file: '),
                 (['--limit', 'c1'], '--limit c1 matches no host')):
             args = self.check_parser(cmd, ['--yes', '--static-inventory',
@@ -302,6 +304,19 @@ class TestTakeAction(CommandTestCase):
                                   args)
             self.assertIn(message, str(e))
             self.assertIn('nothing was started', str(e))
+        self.assertEqual([], self.mistral.created)
+
+    def test_run_playbook_the_config_lacks_starts_nothing(self):
+        self.write('oc/fast_forward_upgrade_playbook.yaml', '[]\n')
+        cmd = self.command(ffwd_upgrade.FFWDUpgradeRun)
+        for argv in (['--playbook', 'nope.yaml'], ['--roles', 'Controller']):
+            args = self.check_parser(cmd, ['--yes', '--stack', 'oc',
+                                           '--work-dir', self.tmp] + argv)
+            e = self.assertRaises(exceptions.CommandError, cmd.take_action,
+                                  args)
+            self.assertIn('is not in %s/oc; the config has: '
+                          'fast_forward_upgrade_playbook.yaml; nothing was '
+                          'started' % self.tmp, str(e))
         self.assertEqual([], self.mistral.created)
 
     def test_run_missing_static_inventory(self):

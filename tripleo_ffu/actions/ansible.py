@@ -67,12 +67,10 @@ class AnsiblePlaybookAction(actions.Action):
             return ('No downloaded config for stack %s in %s: run '
                     '"openstack overcloud ffwd-upgrade prepare" first'
                     % (self.stack, os.path.dirname(config_dir)))
-        for playbook in self.playbooks:
-            if not os.path.isfile(os.path.join(config_dir, playbook)):
-                choices = sorted(n for n in os.listdir(config_dir)
-                                 if n.endswith('_playbook.yaml'))
-                return ('Playbook %s is not in %s; the config has: %s' % (
-                    playbook, config_dir, ', '.join(choices) or 'none'))
+        try:
+            inputs.check_playbooks(config_dir, self.playbooks)
+        except inputs.InputError as e:
+            return str(e)
         if not os.path.isfile(self._inventory(config_dir)):
             return 'Inventory %s does not exist' % self._inventory(config_dir)
         try:
@@ -177,6 +175,23 @@ class AnsiblePlaybookAction(actions.Action):
 
     def _describe(self, result):
         """Add the status and the operator's message to `result`."""
+        if result['rc'] == 0 and not result['tasks_run'] and (
+                self.tags or self.skip_tags):
+            # Ansible's success when its tags selected nothing: the
+            # operator asked for work that did not happen.
+            result['status'] = 'FAILED'
+            result['message'] = (
+                'Playbook %s ran no task: %s selected none of its tasks '
+                '(a task of a file the playbook includes with '
+                'include_tasks runs only when that include is selected '
+                'too). Nothing changed on the nodes. Run it again without '
+                'them, or with tags that the tasks and their includes '
+                'carry.' % (
+                    self.playbook, ' '.join(
+                        '%s %s' % (option, value) for option, value in (
+                            ('--tags', self.tags),
+                            ('--skip-tags', self.skip_tags)) if value)))
+            return
         if result['rc'] == 0:
             result['status'] = 'SUCCESS'
             result['message'] = 'Playbook %s succeeded on %d host(s).' % (

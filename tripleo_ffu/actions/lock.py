@@ -26,6 +26,7 @@ from tripleo_ffu.actions import failures
 from tripleo_ffu import locks
 from tripleo_ffu import mistral_api
 from tripleo_ffu import contract
+from tripleo_ffu.workflows import follow
 
 # Mistral states of an execution that may still act on the stack.
 ACTIVE_STATES = ('IDLE', 'RUNNING', 'PAUSED')
@@ -93,11 +94,46 @@ class StepLockAction(actions.Action):
         mistral = clients.mistral_client(context, self.mistral_url)
         return take_step_lock(
             self.stack, self.step, work_dir, execution_id,
-            functools.partial(mistral_holder_state, mistral))
+            functools.partial(mistral_holder_state, mistral),
+            functools.partial(check_mistral, mistral))
 
 
 def mistral_holder_state(mistral, holder):
     return execution_state(mistral, holder.get('execution_id'))
+
+
+def step_of(execution):
+    """'run' of an execution of workflow tripleo.ffwd_upgrade.v1.run."""
+    return (getattr(execution, 'workflow_name', '') or '').rsplit('.', 1)[-1]
+
+
+def execution_ahead(mistral, stack, execution_id):
+    """An active ffwd-upgrade execution of `stack` ahead of this one.
+
+    The lock file guards one work dir on one executor host; Mistral sees
+    every execution of the stack, whatever its work dir or executor. Of
+    the active ones, the earliest created (then the lowest id) goes
+    first, so two checking at once agree on which one that is. Returns
+    it, or None.
+    """
+    mine = mistral_api.call(mistral, mistral.executions.get, execution_id)
+
+    def order(execution):
+        return (execution.created_at, execution.id)
+    ahead = [e for e in follow.list_executions(mistral, stack)
+             if e.id != execution_id and e.state in ACTIVE_STATES and
+             order(e) < order(mine)]
+    return min(ahead, key=order) if ahead else None
+
+
+def check_mistral(mistral, stack, step, execution_id):
+    """Why `step` must not start: another execution ahead; else None."""
+    ahead = execution_ahead(mistral, stack, execution_id)
+    if ahead is None:
+        return None
+    return holder_problem({'step': step_of(ahead), 'execution_id': ahead.id,
+                           'started_at': ahead.created_at},
+                          ahead.state, stack, step)
 
 
 def local_holder_state(mistral, holder):
@@ -116,11 +152,14 @@ def local_holder_state(mistral, holder):
     return 'RUNNING' if executor and locks.process_alive(executor) else None
 
 
-def take_step_lock(stack, step, work_dir, execution_id, holder_state):
+def take_step_lock(stack, step, work_dir, execution_id, holder_state,
+                   check_others=None):
     """Take the lock for `execution_id`, or refuse (an actions.Result).
 
     `holder_state(holder)`: the state of the execution holding it, None
-    when it is gone.
+    when it is gone. `check_others(stack, step, execution_id)`: why not to
+    start because of an execution the lock file cannot see (another work
+    dir or executor), or None.
     """
     path = locks.step_lock_path(work_dir, stack)
     with locks.guard(work_dir, stack):
@@ -137,6 +176,9 @@ def take_step_lock(stack, step, work_dir, execution_id, holder_state):
         if locks.still_running(ansible):
             return actions.Result(error='Not starting %s: %s' % (
                 step, ansible_problem(ansible, stack)))
+        problem = check_others and check_others(stack, step, execution_id)
+        if problem:
+            return actions.Result(error=problem)
         locks.write(path, {'execution_id': execution_id, 'step': step,
                            'stack': stack, 'started_at': locks.now(),
                            'executor': locks.this_process()})

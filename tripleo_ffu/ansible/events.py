@@ -13,6 +13,7 @@
 """Reading the callback's JSON-lines events: recap, failures, progress."""
 
 import json
+import re
 
 from tripleo_ffu import compat
 
@@ -65,8 +66,15 @@ def summarize(events):
     return recap, failures
 
 
+# The task Ansible adds to every play that gathers facts.
+FACTS_TASK = 'Gathering Facts'
+
+
 def tasks_started(events):
-    return sum(1 for e in events if e.get('event') == 'playbook_on_task_start')
+    """Tasks of the playbooks that started (fact gathering is not one)."""
+    return sum(1 for e in events
+               if e.get('event') == 'playbook_on_task_start' and
+               (e.get('event_data') or {}).get('task') != FACTS_TASK)
 
 
 def last_task(events):
@@ -97,11 +105,30 @@ def during(task):
     return ' during %s' % describe_task(task) if task else ''
 
 
+# Where Ansible says a file it could not load went wrong.
+ERROR_PLACE = re.compile(r"The error appears to (?:be|have been) in "
+                         r"'([^']+)': line (\d+)")
+
+
 def first_error_line(output):
-    """Ansible's first error line (`ERROR! ...` or `[ERROR]: ...`)."""
-    for line in output.splitlines():
-        if line.startswith(('ERROR!', '[ERROR]')):
-            return line.strip()
+    """Ansible's first error line (`ERROR! ...` or `[ERROR]: ...`).
+
+    With the file and line Ansible names below it (a task file it could
+    not parse), so that the operator knows which file to fix.
+    """
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if not line.startswith(('ERROR!', '[ERROR]')):
+            continue
+        for later in lines[index + 1:index + 40]:
+            if later.startswith(('ERROR!', '[ERROR]')):
+                break
+            place = ERROR_PLACE.search(later)
+            if place:
+                return '%s (in %s, line %s)' % (
+                    line.strip().rstrip(':'), place.group(1),
+                    place.group(2))
+        return line.strip()
     return None
 
 

@@ -18,6 +18,7 @@ calls Mistral directly gets the same answers.
 """
 
 import json
+import os
 import shlex
 
 import yaml
@@ -48,8 +49,12 @@ def parse_extra_vars(text):
         return _mapping(text, 'file %s' % text[1:])
     if text[0] in '{[':
         return _mapping(text, 'JSON/YAML')
+    try:
+        pairs = shlex.split(text)
+    except ValueError as e:  # Quotes that do not close.
+        raise InputError('--extra-vars %s: %s' % (text, e))
     values = {}
-    for pair in shlex.split(text):
+    for pair in pairs:
         key, sep, value = pair.partition('=')
         if not sep or not key:
             raise InputError('--extra-vars: "%s" is not key=value (or pass '
@@ -91,3 +96,14 @@ def check_limit(inventory, pattern):
     if pattern and not hosts_matching(inventory, pattern):
         raise InputError('--limit %s matches no host of the inventory %s' % (
             pattern, inventory))
+
+
+def check_playbooks(config_dir, playbooks):
+    """Raise InputError naming a playbook the downloaded config lacks."""
+    for playbook in playbooks:
+        if not os.path.isfile(os.path.join(config_dir, playbook)):
+            choices = sorted(n for n in os.listdir(config_dir)
+                             if n.endswith('_playbook.yaml'))
+            raise InputError('Playbook %s is not in %s; the config has: %s'
+                             % (playbook, config_dir,
+                                ', '.join(choices) or 'none'))

@@ -554,12 +554,18 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             if parsed_args.extra_vars:
                 workflow_input['extra_vars'] = inputs.parse_extra_vars(
                     parsed_args.extra_vars)
-            # Where this CLI can read the inventory (the executor's host),
-            # an empty --limit is refused before anything starts; the run
-            # action checks it again for other clients.
-            inventory = inventory or os.path.join(paths.config_dir(
+            # Where this CLI can read the downloaded config (the executor's
+            # host), a playbook it lacks and an empty --limit are refused
+            # before anything starts; the run action checks them again for
+            # other clients.
+            config_dir = paths.config_dir(
                 contract.resolve_work_dir(parsed_args.work_dir),
-                parsed_args.stack), paths.INVENTORY_FILE)
+                parsed_args.stack)
+            if os.access(config_dir, os.R_OK | os.X_OK):
+                inputs.check_playbooks(config_dir, playbook if isinstance(
+                    playbook, list) else [playbook])
+            inventory = inventory or os.path.join(config_dir,
+                                                  paths.INVENTORY_FILE)
             if limit and os.access(inventory, os.R_OK):
                 inputs.check_limit(inventory, limit)
         except inputs.InputError as e:

@@ -77,10 +77,19 @@ def describe_ansible(record):
         return ('%s is still running on the nodes, started %s.' % (
             who, record.get('started_at')))
     if record.get('running'):
+        where = stopped_where(record.get('events_file'))
+        executor = record.get('executor')
+        if executor and locks.process_alive(executor):
+            # The executor lives: it could not write the outcome (a full
+            # or read-only work dir); the execution's message says why.
+            return ('%s ended%s, but its outcome was not recorded; its '
+                    'Mistral executor (pid %s) still runs, and the '
+                    'execution\'s message says what went wrong. The nodes '
+                    'may be in the middle of that step: check them, then '
+                    'run the step again.' % (who, where, executor['pid']))
         return ('%s was stopped before its end%s, with its Mistral '
                 'executor: the nodes may be in the middle of that step. '
-                'Check them, then run the step again.' % (
-                    who, stopped_where(record.get('events_file'))))
+                'Check them, then run the step again.' % (who, where))
     return '%s ended %s at %s: %s' % (
         who, record.get('status'), record.get('ended_at'),
         record.get('message'))

@@ -197,6 +197,22 @@ class TestQueensNodes(QueensTestCase):
         self.assertGreater(probe.answers, 0)
         self.assertEqual([], probe.misses)
 
+    def test_a_failed_host_then_the_command_the_message_gives(self):
+        # The advised next step works as written: the controller has
+        # moved on to pike and would refuse to walk ocata again.
+        self.on_node(COMPUTE, "echo 'systemctl stop openstack-nova-compute' "
+                              "| sudo tee /etc/tripleo-ffu-node/fail-on")
+        failed = self.openstack('run', '--yes', '--stack', STACK)
+        self.assertNotEqual(0, failed.rc, failed)
+        command = ('openstack overcloud ffwd-upgrade run --stack %s --limit '
+                   '%s' % (STACK, COMPUTE))
+        self.assertIn('run the step again for %s only: "%s"'
+                      % (COMPUTE, command), failed.out)
+        self.on_node(COMPUTE, 'sudo rm /etc/tripleo-ffu-node/fail-on')
+        again = self.openstack(*(command.split()[3:] + ['--yes']))
+        self.assertEqual(0, again.rc, again)
+        self.assertWalkedOcataThenPike()
+
     def test_limit_by_short_host_name(self):
         result = self._step('run', '--limit', COMPUTE)
         self.assertIn('RECAP %s ok=' % COMPUTE, result.out)

@@ -390,6 +390,59 @@ class TestTimeoutsAndInputs(SafetyTestCase):
         self.assertEqual(before, len(self.mistral.executions.list(
             limit=1000)))
 
+    def small_work_dir(self, size):
+        """A work dir on a tmpfs of `size`, with prepare's config."""
+        path = self.useFixture(fixtures.TempDir()).path
+        subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%s' % size,
+                        'tmpfs', path], check=True)
+        self.addCleanup(subprocess.run, ['umount', path])
+        shutil.copytree(paths.config_dir(self.work_dir, 'overcloud'),
+                        paths.config_dir(path, 'overcloud'),
+                        ignore=shutil.ignore_patterns('runs', '*.log'))
+        return path
+
+    def fill(self, path):
+        with open(os.path.join(path, 'filler'), 'wb') as f:
+            try:
+                while True:
+                    f.write(b'\0' * 65536)
+                    f.flush()
+            except OSError:
+                pass
+
+    def test_a_full_work_dir_is_one_plain_sentence(self):
+        full = self.small_work_dir('1m')
+        self.fill(full)
+        result = self.openstack('run', '--yes', '--work-dir', full)
+        self.assertFailed(result, 'no space left on the filesystem of %s'
+                          % full, 'free space there (or give another '
+                          '--work-dir), then run the step again')
+        self.assertNotIn('object at 0x', result.out)
+
+    def test_a_work_dir_that_fills_up_mid_run(self):
+        work_dir = self.small_work_dir('3m')
+        self.slow(base.CONTROLLER, 5, 'repo ocata')
+        cli = self.start_cli('run', '--yes', '--work-dir', work_dir)
+        lock = locks.ansible_lock_path(work_dir, 'overcloud')
+        record = self.wait_until(
+            lambda: (locks.read(lock) or {}).get('running') and
+            locks.read(lock), 120, 'ansible-playbook did not start')
+        self.fill(work_dir)
+        out, _ = cli.communicate(timeout=600)
+        self.assertNotEqual(0, cli.returncode, out)
+        self.assertIn('no space left on the filesystem of %s' % work_dir,
+                      out)
+        self.assertIn('"openstack overcloud ffwd-upgrade status %s"'
+                      % record['execution_id'], out)
+        # Ansible did not go on unsupervised, and status does not call
+        # the executor, which lives, stopped.
+        self.wait_until(lambda: not locks.group_alive(record), 60,
+                        'ansible-playbook outlived its failed action')
+        status = self.openstack('status', record['execution_id'],
+                                '--work-dir', work_dir)
+        self.assertEqual(0, status.rc, status)
+        self.assertNotIn('with its Mistral executor', status.out)
+
     def test_a_broken_task_file_is_named(self):
         path = os.path.join(paths.config_dir(self.work_dir, 'overcloud'),
                             'fast_forward_upgrade_release_tasks.yaml')

@@ -11,6 +11,7 @@
 # under the License.
 
 import json
+import errno
 import os
 import re
 import subprocess
@@ -24,6 +25,7 @@ from tests.unit import base
 from tripleo_ffu.actions import ansible as ansible_action
 from tripleo_ffu.actions import clients
 from tripleo_ffu.actions import config as config_action
+from tripleo_ffu.actions import failures
 from tripleo_ffu.actions import lock as lock_action
 from tripleo_ffu.actions import notify
 from tripleo_ffu.actions import stack as stack_action
@@ -633,6 +635,29 @@ class TestAnsibleAction(base.TestCase):
                       'cause, then run the step again', result['message'])
         self.assertIn('by hand: /c.sh', result['message'])
 
+        # One host of several failed: the step goes on there only (the
+        # others moved on), with the command that does it.
+        wait.return_value = dict(base_result, rc=2, recap={'c0': {},
+                                                           'n0': {}},
+                                 failures=[{'host': 'n0', 'task': 't',
+                                            'unreachable': True,
+                                            'message': 'ssh'}])
+        result = self._action().run(context()).error
+        self.assertIn('run the step again for n0 only: "openstack '
+                      'overcloud ffwd-upgrade run --stack oc --limit n0" '
+                      '(the other hosts finished it; or by hand: /c.sh '
+                      '--limit n0)', result['message'])
+        for name in contract.FINAL_STEP_PLAYBOOKS + ('p.yaml',):
+            open(os.path.join(self.config_dir, name), 'w').close()
+        result = self._action(
+            playbook=list(contract.FINAL_STEP_PLAYBOOKS),
+            limit_hosts='h').run(context()).error
+        self.assertIn('"openstack overcloud ffwd-upgrade run --stack oc '
+                      '--nodes n0"', result['message'])
+        result = self._action(playbook='p.yaml').run(context()).error
+        self.assertIn('"openstack overcloud ffwd-upgrade run --stack oc '
+                      '--playbook p.yaml --limit n0"', result['message'])
+
         # Stopped without a failed task: Ansible's own first error line.
         wait.return_value = dict(
             base_result, rc=4,
@@ -865,13 +890,47 @@ class TestEveryActionFailsOneWay(base.TestCase):
             self.assertTrue(hasattr(run, 'describe_failure'),
                             '%s: run() is not wrapped' % name)
 
+    def test_a_full_or_closed_filesystem_is_a_plain_sentence(self):
+        self.assertEqual(
+            'no space left on the filesystem of /w: free space there (or '
+            'give another --work-dir), then run the step again',
+            failures.cause(OSError(errno.ENOSPC, 'No space left'), '/w'))
+        self.assertEqual(
+            '/w/oc/x is not writable by the Mistral executor\'s user: make '
+            'it so (or give another --work-dir), then run the step again',
+            failures.cause(IOError(errno.EACCES, 'Denied', '/w/oc/x'), '/w'))
+        self.assertEqual('ValueError: x',
+                         failures.cause(ValueError('x'), '/w'))
+        # Through an action: the work dir it resolves names the place.
+        work_dir = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.actions.clients.mistral_client'))
+        self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.locks.guard', side_effect=OSError(
+                errno.ENOSPC, 'No space left on device')))
+        refused = lock_action.StepLockAction('oc', 'run', work_dir).run(
+            context(execution_id='a'))
+        self.assertEqual(
+            'Not starting run: could not check that no other ffwd-upgrade '
+            'step runs on stack oc (no space left on the filesystem of %s: '
+            'free space there (or give another --work-dir), then run the '
+            'step again)' % work_dir, refused.error)
+
     def test_the_sentence_names_the_action_and_the_cause(self):
+        self.useFixture(HeatFixture()).heat.stacks.get.side_effect = (
+            ValueError('no JSON'))
+        result = config_action.DownloadConfigAction('oc', '/w').run(
+            context())
+        self.assertEqual('Config download for stack oc failed: ValueError: '
+                         'no JSON', result.error)
         self.useFixture(HeatFixture()).heat.stacks.get.side_effect = (
             OSError(28, 'No space left on device'))
         result = config_action.DownloadConfigAction('oc', '/w').run(
             context())
-        self.assertEqual('Config download for stack oc failed: OSError: '
-                         '[Errno 28] No space left on device', result.error)
+        self.assertEqual('Config download for stack oc failed: no space '
+                         'left on the filesystem of /w: free space there (or '
+                         'give another --work-dir), then run the step again',
+                         result.error)
 
     def test_config_download_resolves_the_work_dir_when_it_runs(self):
         work_dir = self.useFixture(fixtures.TempDir()).path

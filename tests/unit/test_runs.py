@@ -12,11 +12,13 @@
 
 import os
 import stat
+import subprocess
 
 import fixtures
 
 from tests.unit import base
 from tripleo_ffu import contract
+from tripleo_ffu import locks
 from tripleo_ffu import records
 from tripleo_ffu import runs
 from tripleo_ffu.v1 import ffwd_upgrade
@@ -73,3 +75,27 @@ class TestRunDirectories(base.TestCase):
         self.assertEqual(['local-1', 'm'], [
             r[0] for r in ffwd_upgrade.newest_first([mistral_row] + rows)])
         self.assertTrue('local-1'.startswith(contract.LOCAL_RUN_PREFIX))
+
+
+class TestDescribeAnsible(base.TestCase):
+    """What status says of a run whose record was left "running"."""
+
+    def _record(self, executor):
+        ended = subprocess.Popen(['true'])
+        ended.wait()
+        return dict(locks.process_identity(ended.pid), running=True,
+                    execution_id='e1', playbook='p.yaml', events_file='',
+                    executor=executor)
+
+    def test_a_live_executor_is_not_called_stopped(self):
+        text = records.describe_ansible(self._record(locks.this_process()))
+        self.assertIn('but its outcome was not recorded; its Mistral '
+                      'executor (pid %d) still runs' % os.getpid(), text)
+        self.assertNotIn('with its Mistral executor', text)
+
+    def test_a_stopped_executor_is_named_so(self):
+        record = self._record(None)
+        record['executor'] = dict(record, executor=None)
+        text = records.describe_ansible(record)
+        self.assertIn('was stopped before its end, with its Mistral '
+                      'executor', text)

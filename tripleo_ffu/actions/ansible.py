@@ -33,6 +33,16 @@ from tripleo_ffu import stacks
 LOG = logging.getLogger(__name__)
 
 
+def failed_hosts(result):
+    """The hosts that failed when others did not, sorted; else []."""
+    if result.get('failure_count', 0) > len(result['failures']):
+        return []  # Not all of them are known.
+    failed = sorted(set(f['host'] for f in result['failures']
+                        if f.get('host')))
+    others = set(result.get('recap') or ()) - set(failed)
+    return failed if failed and others else []
+
+
 class AnsiblePlaybookAction(actions.Action):
     """Run `playbook` from <work_dir>/<stack>/; return a bounded result.
 
@@ -112,8 +122,10 @@ class AnsiblePlaybookAction(actions.Action):
     @failures.reports_failure(
         lambda self, cause: 'Running %s on stack %s failed: %s. The run\'s '
         'record says how far Ansible went: "openstack overcloud ffwd-upgrade '
-        'status <execution id>".' % (self.playbook, self.stack, cause))
+        'status %s".' % (self.playbook, self.stack, cause,
+                         getattr(self, 'execution_id', '<execution id>')))
     def run(self, context):
+        self.execution_id = context.execution.workflow_execution_id
         work_dir = contract.resolve_work_dir(self.work_dir)
         config_dir = paths.config_dir(work_dir, self.stack)
         problem = (self._check_inputs(config_dir) or
@@ -143,6 +155,7 @@ class AnsiblePlaybookAction(actions.Action):
                                            execution_id)
             started = runner.start_playbook(config_dir, argv, events_file)
             record = dict(locks.process_identity(started['proc'].pid),
+                          executor=locks.this_process(),
                           running=True, execution_id=execution_id,
                           stack=self.stack, playbook=self.playbook,
                           limit=self.limit_hosts,
@@ -152,7 +165,13 @@ class AnsiblePlaybookAction(actions.Action):
                           log_path=started.get('log_path'),
                           command_script=started.get('command_script'),
                           started_at=locks.now())
-            self._record(work_dir, execution_id, lock_path, record)
+            try:
+                self._record(work_dir, execution_id, lock_path, record)
+            except Exception:
+                # Never Ansible on the nodes without its supervisor.
+                runner.stop_group(started['proc'].pid,
+                                  reap=started['proc'].poll)
+                raise
         result = runner.wait_playbook(started, float(self.timeout) * 60)
         self._describe(result)
         with locks.guard(work_dir, self.stack):
@@ -207,13 +226,38 @@ class AnsiblePlaybookAction(actions.Action):
                 'longer --timeout. Log: %s' % (
                     self.playbook, self.timeout, where, result['log_path']))
             return
+        failed = failed_hosts(result)
+        if failed:
+            # The other hosts went on (a controller a release ahead
+            # refuses to go back): the step continues on the failed ones.
+            again = ('for %s only: "%s" (the other hosts finished it; or '
+                     'by hand: %s --limit %s)' % (
+                         ', '.join(failed), self.rerun_command(failed),
+                         result['command_script'], ':'.join(failed)))
+        else:
+            again = '("%s", or by hand: %s)' % (
+                self.rerun_command(), result['command_script'])
         result['message'] = (
             'Playbook %s failed (rc %s): %s. Fix the cause, then run '
-            'the step again ("openstack overcloud ffwd-upgrade run", or '
-            'by hand: %s)' % (
+            'the step again %s' % (
                 self.playbook, result['rc'],
                 events.failure_sentence(result['failures'],
                                         result['log_path'],
                                         result['error_line'],
                                         result['tasks_run']),
-                result['command_script']))
+                again))
+
+    def rerun_command(self, hosts=None):
+        """The CLI line that runs this step again (on `hosts` only)."""
+        words = ['openstack overcloud ffwd-upgrade run']
+        if self.stack != contract.DEFAULT_STACK:
+            words.append('--stack %s' % self.stack)
+        final_step = self.playbooks == list(contract.FINAL_STEP_PLAYBOOKS)
+        if not final_step and self.playbook != contract.DEFAULT_PLAYBOOK:
+            words.append('--playbook %s' % self.playbook)
+        limit = ':'.join(hosts) if hosts else self.limit_hosts
+        if limit:
+            words.append('%s %s' % ('--nodes' if final_step else '--limit',
+                                    limit.replace(':', ',')
+                                    if final_step else limit))
+        return ' '.join(words)

@@ -19,14 +19,47 @@ exception becomes the documented error result, one sentence that says
 what the action was doing, the cause and, where it helps, what to do.
 """
 
+import errno
 import functools
 
 from mistral_lib import actions
 
+from tripleo_ffu import contract
 
-def cause(exc):
-    """'<ExceptionType>: <message>', the cause as the sentences give it."""
+# What the executor's filesystem refused, and what the operator does.
+NO_SPACE = ('no space left on the filesystem of %s: free space there (or '
+            'give another --work-dir), then run the step again')
+NOT_ALLOWED = ('%s is not writable by the Mistral executor\'s user: make it '
+               'so (or give another --work-dir), then run the step again')
+READ_ONLY = ('%s is on a read-only filesystem: give a writable --work-dir, '
+             'then run the step again')
+FILESYSTEM = {errno.ENOSPC: NO_SPACE, errno.EDQUOT: NO_SPACE,
+              errno.EACCES: NOT_ALLOWED, errno.EPERM: NOT_ALLOWED,
+              errno.EROFS: READ_ONLY}
+
+
+def cause(exc, work_dir=None):
+    """The cause as the sentences give it.
+
+    A filesystem refusal is a plain sentence naming the path (the file
+    when the error names it, else the work dir) and what to do; anything
+    else '<ExceptionType>: <message>'.
+    """
+    sentence = FILESYSTEM.get(getattr(exc, 'errno', None))
+    if isinstance(exc, EnvironmentError) and sentence:
+        return sentence % (getattr(exc, 'filename', None) or work_dir or
+                           'the work dir')
     return '%s: %s' % (type(exc).__name__, exc)
+
+
+def work_dir_of(action):
+    """The work dir an action writes to, resolved as it does; or None."""
+    if not hasattr(action, 'work_dir'):
+        return None
+    try:
+        return contract.resolve_work_dir(action.work_dir)
+    except Exception:
+        return None
 
 
 def reports_failure(describe):
@@ -41,7 +74,8 @@ def reports_failure(describe):
             try:
                 return run(self, context, *args, **kwargs)
             except Exception as e:
-                return actions.Result(error=describe(self, cause(e)))
+                return actions.Result(error=describe(
+                    self, cause(e, work_dir_of(self))))
         # What the unit tests check every action has.
         run_reporting_failure.describe_failure = describe
         return run_reporting_failure

@@ -92,29 +92,41 @@ def pid_alive(pid, marker):
     return marker in cmdline
 
 
-def as_user(user):
-    """A preexec_fn that drops to `user`, or None to stay as we are."""
-    if user is None:
+def as_user(user, umask=None):
+    """A preexec_fn: `umask` if given, then drop to `user` if given."""
+    if user is None and umask is None:
         return None
-    import pwd
-    entry = pwd.getpwnam(user)
+    entry = None
+    if user is not None:
+        import pwd
+        entry = pwd.getpwnam(user)
 
     def switch():
-        os.setgid(entry.pw_gid)
-        os.setuid(entry.pw_uid)
+        if umask is not None:
+            os.umask(umask)
+        if entry is not None:
+            os.setgid(entry.pw_gid)
+            os.setuid(entry.pw_uid)
     return switch
 
 
-def start(argv, log_path, pid_file, env=None, user=None, cwd=None):
+def start(argv, log_path, pid_file, env=None, user=None, cwd=None,
+          private=True):
     """Start `argv` in its own session, output to `log_path`.
 
-    Returns the Popen object; its pid is written to `pid_file`.
+    Returns the Popen object; its pid is written to `pid_file`. With
+    `private`, the log and every file the process creates (its own logs:
+    Heat's and Mistral's can hold secrets) are its owner's alone.
     """
-    with open(log_path, 'ab') as log:
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    if private:
+        os.fchmod(fd, 0o600)
+    with os.fdopen(fd, 'ab') as log:
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env, cwd=cwd,
                                 start_new_session=True,
-                                preexec_fn=as_user(user))
+                                preexec_fn=as_user(
+                                    user, 0o077 if private else None))
     with open(pid_file, 'w') as f:
         f.write(str(proc.pid))
     return proc

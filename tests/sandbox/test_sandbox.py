@@ -10,7 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import calendar
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -20,6 +22,7 @@ import types
 import fixtures
 
 from tests.unit import base
+from tripleo_ffu_sandbox.components import heat as heat_component
 from tripleo_ffu_sandbox import heat_server
 from tripleo_ffu_sandbox.node import node_tool
 from tripleo_ffu_sandbox import processes
@@ -296,6 +299,42 @@ class TestComponents(base.TestCase):
                           'mariadb.pid', 'postgres.pid'], stopped)
 
 
+class TestStuckStacks(base.TestCase):
+    """What `status` flags: a create or update older than the engine."""
+
+    def test_flagged_as_soon_as_its_engine_is_gone(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        pid_file = os.path.join(tmp, 'heat.pid')
+        open(pid_file, 'w').close()
+        # The sandbox started its Heat at 10:00.
+        started = calendar.timegm((2026, 12, 2, 10, 0, 0))
+        os.utime(pid_file, (started, started))
+
+        def stack(name, status, updated):
+            return types.SimpleNamespace(
+                stack_name=name, stack_status=status, id=name,
+                updated_time=updated, creation_time='2026-12-01T08:00:00Z')
+        heat = types.SimpleNamespace(
+            stacks=types.SimpleNamespace(list=lambda: [
+                stack('old', 'UPDATE_IN_PROGRESS', '2026-12-02T09:59:00Z'),
+                stack('new', 'UPDATE_IN_PROGRESS', '2026-12-02T10:01:00Z'),
+                # A delete's stamp is its stack's last update: not its own.
+                stack('del', 'DELETE_IN_PROGRESS', '2026-12-02T09:00:00Z'),
+                stack('done', 'UPDATE_COMPLETE', '2026-12-02T09:00:00Z')]),
+            # Heat's engine list: the old engine still counts as up.
+            services=types.SimpleNamespace(list=lambda: [
+                types.SimpleNamespace(created_at='2026-12-01T08:00:00',
+                                      status='up', binary='heat-engine')]),
+            events=types.SimpleNamespace(list=lambda *a, **k: []))
+        box = types.SimpleNamespace(heat_client=lambda: heat,
+                                    pid_file=lambda name: pid_file)
+        found = dict(heat_component.Heat(box).stuck_stacks())
+        self.assertEqual(['old'], list(found))
+        self.assertIn('Stack old has been UPDATE_IN_PROGRESS since '
+                      '2026-12-02T09:59:00Z, but the Heat engine that ran '
+                      'that operation has stopped', found['old'])
+
+
 class TestProcesses(base.TestCase):
 
     def test_start_find_and_stop_by_pid(self):
@@ -313,6 +352,25 @@ class TestProcesses(base.TestCase):
         self.assertTrue(processes.stop(pid_file, tmp, timeout=5))
         self.assertFalse(os.path.exists(pid_file))
         self.assertFalse(processes.stop(pid_file, tmp))
+
+    def test_a_servers_log_and_files_are_private(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        made = os.path.join(tmp, 'own.log')
+        log = os.path.join(tmp, 'log')
+        processes.start([sys.executable, '-c',
+                         'open(%r, "w").close()' % made], log,
+                        os.path.join(tmp, 'pid')).wait()
+        for path in (log, made):
+            self.assertEqual(0o600, stat.S_IMODE(os.stat(path).st_mode))
+        # A node container's processes keep EL7's modes.
+        shared = os.path.join(tmp, 'shared.log')
+        processes.start([sys.executable, '-c',
+                         'open(%r, "w").close()' % shared], log,
+                        os.path.join(tmp, 'pid'), private=False).wait()
+        umask = os.umask(0)
+        os.umask(umask)
+        self.assertEqual(0o666 & ~umask,
+                         stat.S_IMODE(os.stat(shared).st_mode))
 
     def test_wait_until_reports_exit_and_timeout(self):
         tmp = self.useFixture(fixtures.TempDir()).path

@@ -11,6 +11,7 @@
 # under the License.
 
 import json
+import logging
 import os
 
 import fixtures
@@ -347,12 +348,18 @@ class TestTakeAction(CommandTestCase):
         self.assertIn('ffwd-upgrade status e1 --follow', str(e))
 
     def test_secrets_never_printed(self):
+        # Everything the command and its clients log at debug level (as
+        # with openstack -vv --debug), beside what it prints.
+        logs = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
         env = self.write('pw.yaml', 'parameter_defaults:\n'
                          '  AdminPassword: s3cr3t-value\n')
-        cmd = self.command(ffwd_upgrade.FFWDUpgradePrepare)
+        cmd = self.command(ffwd_upgrade.FFWDUpgradePrepare, verbose_level=3)
         args = self.check_parser(cmd, ['-e', env, '--yes'])
         cmd.take_action(args)
-        self.assertNotIn('s3cr3t-value', cmd.app.stdout.getvalue())
+        # The client did log the request (the check below can fail).
+        self.assertIn('REQ: curl -g -i -X POST', logs.output)
+        for shown in (cmd.app.stdout.getvalue(), logs.output):
+            self.assertNotIn('s3cr3t-value', shown)
 
 
 class TestStatus(CommandTestCase):

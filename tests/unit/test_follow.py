@@ -11,6 +11,7 @@
 # under the License.
 
 import json
+import logging
 import os
 import subprocess
 
@@ -80,6 +81,13 @@ class FakeMistral(object):
 
     def _create(self, name, workflow_input, description):
         self.created.append((name, workflow_input))
+        # What keystoneauth logs of the request at debug level, as the
+        # real client does: the input, passwords and all.
+        logging.getLogger('keystoneauth.session').debug(
+            "REQ: curl -g -i -X POST %s/executions -d '%s'",
+            self.executions.http_client.base_url, json.dumps(
+                {'workflow_name': name, 'input': json.dumps(workflow_input),
+                 'description': description}))
         return base.Namespace(id='e1')
 
     def _list(self, **kwargs):

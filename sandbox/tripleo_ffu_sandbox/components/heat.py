@@ -17,6 +17,7 @@ below. Right after it starts, IN_PROGRESS stacks that no engine works on
 any more are reported (tripleo_ffu.stacks).
 """
 
+import datetime
 import json
 import os
 import sys
@@ -183,16 +184,24 @@ class Heat(state.Component):
         """[(stack, message)]: IN_PROGRESS stacks no engine works on.
 
         Heat leaves a convergence stack IN_PROGRESS for ever when its
-        engine dies. Right after this sandbox started its one Heat, every
-        IN_PROGRESS stack is such a stack; otherwise Heat's engine list
-        tells.
+        engine dies. This sandbox runs one engine: an operation that began
+        before it started (right after a restart, every IN_PROGRESS stack)
+        has lost its engine. Heat's own engine list would tell only once
+        the old engine's record is about 75 s old.
         """
         heat = self.state.heat_client()
+        engine_started = self._engine_started()
         found = []
         for stack in heat.stacks.list():
             if not stack.stack_status.endswith('IN_PROGRESS'):
                 continue
-            if heat_restarted:
+            # Heat stamps a create or an update when it begins.
+            began = stacks.heat_time(stack.updated_time or
+                                     stack.creation_time) if (
+                stack.stack_status in ('CREATE_IN_PROGRESS',
+                                       'UPDATE_IN_PROGRESS')) else None
+            if heat_restarted or (engine_started and began and
+                                  began < engine_started):
                 message = stacks.stuck_message(
                     stack.stack_name, stack.stack_status,
                     stack.updated_time or stack.creation_time)
@@ -201,3 +210,11 @@ class Heat(state.Component):
             if message:
                 found.append((stack.stack_name, message))
         return found
+
+    def _engine_started(self):
+        """When the sandbox started its Heat (naive UTC), or None."""
+        try:
+            started = os.path.getmtime(self.state.pid_file('heat'))
+        except OSError:
+            return None
+        return datetime.datetime.utcfromtimestamp(started)

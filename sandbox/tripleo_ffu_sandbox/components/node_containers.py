@@ -212,7 +212,9 @@ class NodeContainer(object):
             ['unshare', '--mount', '--uts', '--pid', '--fork',
              '--kill-child=SIGKILL', '/bin/sh',
              self.upper_path(NODE_LIB + '/inner.sh'), self.hostname,
-             self.address, self.dir, self.hide], self.log, self.pid_file)
+             self.address, self.dir, self.hide], self.log, self.pid_file,
+            # A node's files have EL7's modes (/etc/hosts for everyone).
+            private=False)
 
     def stop(self):
         """Kill the node's PID 1 (through its unshare); True if it ran.

@@ -110,6 +110,14 @@ def as_user(user, umask=None):
     return switch
 
 
+def open_log(path, private=True):
+    """`path` opened to append; with `private`, made 0600 if it was not."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    if private:
+        os.fchmod(fd, 0o600)
+    return os.fdopen(fd, 'ab')
+
+
 def start(argv, log_path, pid_file, env=None, user=None, cwd=None,
           private=True):
     """Start `argv` in its own session, output to `log_path`.
@@ -118,10 +126,7 @@ def start(argv, log_path, pid_file, env=None, user=None, cwd=None,
     `private`, the log and every file the process creates (its own logs:
     Heat's and Mistral's can hold secrets) are its owner's alone.
     """
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    if private:
-        os.fchmod(fd, 0o600)
-    with os.fdopen(fd, 'ab') as log:
+    with open_log(log_path, private) as log:
         proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env, cwd=cwd,
                                 start_new_session=True,

@@ -105,6 +105,9 @@ class State(object):
         os.chmod(self.state_dir, 0o755)
         for directory in (self.logs_dir, self.run_dir, self.work_dir):
             os.chmod(directory, 0o700)
+        # Logs a server created before its files were made private.
+        for name in os.listdir(self.logs_dir):
+            os.chmod(os.path.join(self.logs_dir, name), 0o600)
 
     def allocate_ports(self):
         for name in PORTS:

@@ -166,7 +166,7 @@ def sync_schema(sandbox_state, steps):
 def run_schema_command(sandbox_state, argv, what):
     """Run one schema command, logged to db-sync.log; raise if it fails."""
     log_path = sandbox_state.log('db-sync')
-    with open(log_path, 'ab') as log:
+    with processes.open_log(log_path) as log:
         if subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT,
                           stdin=subprocess.DEVNULL).returncode:
             raise SandboxError('%s failed; see %s' % (what, log_path))

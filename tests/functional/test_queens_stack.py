@@ -213,6 +213,26 @@ class TestQueensNodes(QueensTestCase):
         self.assertEqual(0, again.rc, again)
         self.assertWalkedOcataThenPike()
 
+    def test_an_unreachable_node_then_the_command_the_message_gives(self):
+        compute = [n for n in self.sandbox.node_containers()
+                   if n.hostname == COMPUTE][0]
+        compute.stop()
+        compute.wait_gone()
+        self.addCleanup(self.sandbox.containers.start)
+        failed = self.openstack('run', '--yes', '--stack', STACK)
+        self.assertNotEqual(0, failed.rc, failed)
+        self.assertIn('%s unreachable at task ' % COMPUTE, failed.out)
+        command = ('openstack overcloud ffwd-upgrade run --stack %s --limit '
+                   '%s' % (STACK, COMPUTE))
+        self.assertIn('run the step again for %s only: "%s"'
+                      % (COMPUTE, command), failed.out)
+        # The controller walked on: a plain re-run is not what to do.
+        self.assertEqual('queens', self.node(CONTROLLER)['repo'])
+        self.sandbox.containers.start()
+        again = self.openstack(*(command.split()[3:] + ['--yes']))
+        self.assertEqual(0, again.rc, again)
+        self.assertWalkedOcataThenPike()
+
     def test_limit_by_short_host_name(self):
         result = self._step('run', '--limit', COMPUTE)
         self.assertIn('RECAP %s ok=' % COMPUTE, result.out)

@@ -343,6 +343,12 @@ class TestCrashes(SafetyTestCase):
         up = self.sandbox_up()
         self.assertIn('WARNING: Stack overcloud has been UPDATE_IN_PROGRESS',
                       up)
+        # Flagged at once, not when Heat's record of the old engine expires.
+        status = subprocess.run(
+            [os.path.join(base.BIN, 'tripleo-ffu-sandbox'), 'status'],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=self.env(), timeout=120).stdout
+        self.assertIn('STUCK UPDATE_IN_PROGRESS', status)
         out, _ = cli.communicate(timeout=400)
         self.assertNotEqual(0, cli.returncode, out)
         self.assertIn('the Heat engine that ran that operation has stopped',

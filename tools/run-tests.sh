@@ -165,7 +165,8 @@ if tripleo-ffu-sandbox up; then
 
     echo "== on a Queens undercloud (Python 2.7: Keystone, Mistral 6," \
         "Heat 10, MariaDB, Ansible 2.9, the Queens openstack CLI): the" \
-        "happy path, a UI's token, the whole THT 8.4.1 procedure"
+        "happy path, a UI's token, the whole procedure from a stack" \
+        "deployed from the Newton templates to THT 8.4.1"
     tripleo-ffu-sandbox down
     # A sandbox of its own: other servers, databases and work dir.
     rm -rf "$STATE_DIR"

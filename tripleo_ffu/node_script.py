@@ -40,6 +40,10 @@ SERVER_TYPES = ('OS::Nova::Server', 'OS::Heat::DeployedServer')
 # SoftwareConfig of this name stands for the server, its id the server's.
 NEWTON_DEPLOYED_SERVER = ('OS::Heat::SoftwareConfig',
                           'deployed-server-config')
+# THT's config-download-software.yaml, which prepare's lifecycle
+# environment maps every software deployment to, holds a DeployedServer of
+# this name that stands for no node: after a prepare, one per deployment.
+CONFIG_DOWNLOAD_SERVER = 'TripleOServer'
 # Newton's deployed server config sits 5 levels down in THT (overcloud >
 # <Role> group > <index> > server > deployed-server > config).
 SERVER_DEPTH = 6
@@ -70,6 +74,8 @@ def node_label(stack_name):
 
 
 def _is_server(resource):
+    if resource.resource_name == CONFIG_DOWNLOAD_SERVER:
+        return False
     return resource.physical_resource_id and (
         resource.resource_type in SERVER_TYPES or
         (resource.resource_type, resource.resource_name) ==

@@ -52,8 +52,15 @@ class TestNodeScript(base.TestCase):
                            'server-gh4'),
             resource('NovaCompute', 'OS::Nova::Server', 'n2', holder='h4',
                      stack='unrelated'),
+            # After a prepare: config-download-software.yaml's stand-in in
+            # every deployment (named server_resource), no node.
+            resource('TripleOServer', 'OS::Heat::DeployedServer', 't1',
+                     holder='h5'),
+            resource('TripleOServer', 'OS::Heat::DeployedServer', 't2',
+                     holder='h6'),
         ]
-        names = {'h1': 'oc-controller-0', 'h2': None, 'h4': None}
+        names = {'h1': 'oc-controller-0', 'h2': None, 'h4': None,
+                 'h5': 'server_resource', 'h6': 'server_resource'}
         heat.resources.get.side_effect = lambda holder, name: (
             base.Namespace(attributes={'name': names[holder]}))
         # Newton's deployed server by its role and index; a server with no

@@ -259,10 +259,28 @@ class Sandbox(state.State):
         is marked here, saying so.
         """
         self.demo.reset()
+        for name, kind in sorted(self.info.get('stacks', {}).items()):
+            if kind == 'demo':
+                self.forget_journal(name)
         if self.containers.nodes():
-            self.containers.reset()
+            self.reset_node_containers()
         for line in self.end_orphaned_steps():
             self.out(line)
+
+    def forget_journal(self, stack):
+        """Set aside the FFU journal of a stack whose nodes were reset.
+
+        It says which steps the nodes finished: after a reset, none did,
+        and a run that resumed from it would skip the whole walk.
+        """
+        from tripleo_ffu import journal
+
+        path = journal.journal_file(self.work_dir, stack)
+        if os.path.exists(path):
+            aside = '%s.reset-%s' % (path, time.strftime('%Y%m%dT%H%M%S'))
+            os.rename(path, aside)
+            self.out('Nodes of stack %s reset: its FFU journal set aside '
+                     'as %s' % (stack, aside))
 
     def end_orphaned_steps(self):
         from tripleo_ffu import locks
@@ -294,6 +312,9 @@ class Sandbox(state.State):
 
     def reset_node_containers(self):
         self.containers.reset()
+        stack = self.info.get('queens_nodes_stack')
+        if stack:
+            self.forget_journal(stack)
 
     def stop_node_containers(self):
         return self.containers.stop()

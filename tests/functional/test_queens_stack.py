@@ -197,6 +197,44 @@ class TestQueensNodes(QueensTestCase):
         self.assertGreater(probe.answers, 0)
         self.assertEqual([], probe.misses)
 
+    def test_failure_at_pike_db_sync_then_resume(self):
+        """A re-run resumes where the walk failed, without repeating."""
+        self.on_node(CONTROLLER, "echo 'keystone-manage db_sync when-repo="
+                                 "pike' | sudo tee /etc/tripleo-ffu-node/"
+                                 "fail-on")
+        failed = self.openstack('run', '--yes', '--stack', STACK)
+        self.assertNotEqual(0, failed.rc, failed)
+        self.assertIn('%s failed at task "keystone db sync" (release pike, '
+                      'step 8)' % CONTROLLER, failed.out)
+        self.assertIn('%s finished ocata 0-9, pike 0-7 (' % CONTROLLER,
+                      failed.out)
+        self.assertIn('FAILED pike step 8 at task "keystone db sync"',
+                      failed.out)
+        self.on_node(CONTROLLER, 'sudo rm /etc/tripleo-ffu-node/fail-on')
+
+        # Walking from the top again would repeat ocata's DB sync.
+        refused = self.openstack('run', '--yes', '--stack', STACK,
+                                 '--restart')
+        self.assertNotEqual(0, refused.rc, refused)
+        self.assertIn('this run would run again %s: ocata 8, already '
+                      'finished' % CONTROLLER, refused.out)
+        self.assertIn('--repeat-db-sync', refused.out)
+
+        with base.WorkloadProbe(self.workload) as probe:
+            resumed = self._step('run')
+        self.assertIn('Skipped what the journal shows finished (%s: ocata '
+                      '0-9, pike 0-7; %s: ocata 0-9, pike 0-9)'
+                      % (CONTROLLER, COMPUTE), resumed.out)
+        self.assertNotIn('(release ocata, step', resumed.out)
+        # The node's own record: each release's DB sync ran once, but
+        # pike's that failed.
+        syncs = [line.split(' by ')[1] for line in
+                 self.node(CONTROLLER)['history']
+                 if 'keystone-manage db_sync by' in line]
+        self.assertEqual(['ocata code', 'pike code'], syncs)
+        self.assertWalkedOcataThenPike()
+        self.assertEqual([], probe.misses)
+
     def test_a_failed_host_then_the_command_the_message_gives(self):
         # The advised next step works as written: the controller has
         # moved on to pike and would refuse to walk ocata again.

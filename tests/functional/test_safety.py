@@ -306,6 +306,18 @@ class TestCrashes(SafetyTestCase):
         self.assertSucceeded(rerun, 'run')
         self.assertIn('took over the lock of run execution %s (ERROR)'
                       % execution_id, rerun.out)
+        # It resumed: ocata, finished before the kill, was not walked
+        # again, and its DB sync ran once (the node's own record).
+        self.assertIn('Skipped what the journal shows finished (%s: ocata '
+                      '0-9' % base.CONTROLLER, rerun.out)
+        self.assertNotIn('(release ocata, step', rerun.out)
+        with open(os.path.join(self.sandbox.nodes_dir, base.CONTROLLER,
+                               'history.log')) as f:
+            syncs = [line.split(' ', 1)[1].strip() for line in f
+                     if ' db sync ' in line]
+        self.assertEqual(['db sync keystone to ocata',
+                          'db sync keystone to pike',
+                          'db sync keystone to queens'], syncs)
         self.assertUpgraded(rerun=True)
 
     def test_mistral_stopped_mid_run_record_tells_the_outcome(self):

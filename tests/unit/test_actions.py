@@ -30,6 +30,7 @@ from tripleo_ffu.actions import lock as lock_action
 from tripleo_ffu.actions import notify
 from tripleo_ffu.actions import stack as stack_action
 from tripleo_ffu.ansible import runner
+from tripleo_ffu import journal
 from tripleo_ffu import locks
 from tripleo_ffu import contract
 from tripleo_ffu import paths
@@ -608,7 +609,9 @@ class TestAnsibleAction(base.TestCase):
         start, wait, base_result = self._mock_runner()
         result = self._action(limit_hosts='h', timeout=2).run(context())
         self.assertEqual('SUCCESS', result['status'])
-        config_dir, argv, events_file = start.call_args[0]
+        config_dir, argv, events_file, journal_file = start.call_args[0]
+        self.assertEqual(journal.journal_file(self.work_dir, 'oc'),
+                         journal_file)
         self.assertEqual(self.config_dir, config_dir)
         self.assertIn('--limit', argv)
         self.assertEqual(runs.events_file(self.work_dir, 'oc', 'exec-1'),

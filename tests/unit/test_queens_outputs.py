@@ -29,6 +29,7 @@ from tripleo_ffu.config import download
 from tripleo_ffu.config import errors
 from tripleo_ffu.config import inventory
 from tripleo_ffu.config import playbooks
+from tripleo_ffu import journal
 
 FIXTURE = os.path.join(os.path.dirname(__file__), 'fixtures',
                        'queens_keystone_outputs.json')
@@ -279,17 +280,63 @@ class TestReleaseWalkConversion(base.TestCase):
                 '  - set_fact:\n'
                 '      ffu_releases: "{{ releases | difference('
                 'releases | last) }}"\n')
-        plays, changes = playbooks.convert('fast_forward_upgrade_playbook'
-                                           '.yaml', text)
+        plays, changes, resume = playbooks.convert(
+            'fast_forward_upgrade_playbook.yaml', text)
         self.assertEqual('{{ releases[:-1] }}',
                          plays[0]['tasks'][1]['set_fact']['ffu_releases'])
         self.assertEqual(1, len(changes))
+        self.assertEqual([], resume)
 
     def test_other_files_and_good_walks_untouched(self):
         good = [{'hosts': 'all', 'tasks': [
             {'set_fact': {'ffu_releases': '{{ releases[:-1] }}'}}]}]
-        self.assertEqual((good, []), playbooks.convert(
+        self.assertEqual((good, [], []), playbooks.convert(
             'fast_forward_upgrade_playbook.yaml', good))
         text = 'ffu_releases: "{{ a | difference(b) }}"\n'
-        self.assertEqual((text, []), playbooks.convert('global_vars.yaml',
-                                                       text))
+        self.assertEqual((text, [], []), playbooks.convert(
+            'global_vars.yaml', text))
+
+
+class TestResumePoints(base.TestCase):
+    """THT 8.4.1's step loops get the journal's skip condition."""
+
+    PREP = ('- name: get bootstrap nodeid\n'
+            '  command: hiera bootstrap_nodeid\n'
+            '- include_tasks: fast_forward_upgrade_prep_role_tasks.yaml\n'
+            '  with_sequence: start=0 end=3\n'
+            '  loop_control:\n'
+            '    loop_var: step\n')
+
+    def test_step_loops_get_the_condition(self):
+        tasks, converted, resume = playbooks.convert(
+            'fast_forward_upgrade_prep_tasks.yaml', self.PREP)
+        self.assertEqual([], converted)
+        self.assertEqual([{'file': 'fast_forward_upgrade_prep_tasks.yaml',
+                           'include': 'fast_forward_upgrade_prep_role_'
+                                      'tasks.yaml'}], resume)
+        self.assertNotIn('when', tasks[0])
+        self.assertEqual([journal.SKIP_CONDITION], tasks[1]['when'])
+
+    def test_existing_conditions_kept_and_added_once(self):
+        tasks = [{'include_tasks': 'x.yaml', 'when': 'a|bool',
+                  'loop_control': {'loop_var': 'step'}},
+                 {'include_tasks': 'y.yaml',
+                  'loop_control': {'loop_var': 'release'}}]
+        tasks, _, resume = playbooks.convert(
+            'fast_forward_upgrade_bootstrap_tasks.yaml', tasks)
+        self.assertEqual(['a|bool', journal.SKIP_CONDITION],
+                         tasks[0]['when'])
+        self.assertNotIn('when', tasks[1])
+        again = playbooks.convert('fast_forward_upgrade_bootstrap_tasks'
+                                  '.yaml', tasks)
+        self.assertEqual((tasks, [], []), again)
+
+    def test_loops_in_plays_and_blocks(self):
+        plays = [{'hosts': 'all', 'tasks': [{'block': [
+            {'include_tasks': 'z.yaml',
+             'loop_control': {'loop_var': 'step'}}]}]}]
+        plays, _, resume = playbooks.convert(
+            'fast_forward_upgrade_playbook.yaml', plays)
+        self.assertEqual(1, len(resume))
+        self.assertIn(journal.SKIP_CONDITION,
+                      plays[0]['tasks'][0]['block'][0]['when'])

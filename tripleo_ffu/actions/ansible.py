@@ -24,6 +24,7 @@ from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import events
 from tripleo_ffu.ansible import inputs
 from tripleo_ffu.ansible import runner
+from tripleo_ffu import journal
 from tripleo_ffu import locks
 from tripleo_ffu import contract
 from tripleo_ffu import paths
@@ -54,7 +55,8 @@ class AnsiblePlaybookAction(actions.Action):
                  playbook=contract.DEFAULT_PLAYBOOK, inventory_file=None,
                  node_user=None, tags=None, skip_tags=None,
                  limit_hosts=None, verbosity=0, extra_vars=None,
-                 timeout=contract.DEFAULT_TIMEOUT_MIN):
+                 timeout=contract.DEFAULT_TIMEOUT_MIN, resume_from=None,
+                 restart=False, repeat_db_sync=False):
         super(AnsiblePlaybookAction, self).__init__()
         self.stack = stack
         self.work_dir = work_dir
@@ -71,6 +73,11 @@ class AnsiblePlaybookAction(actions.Action):
         self.verbosity = verbosity
         self.extra_vars = extra_vars
         self.timeout = timeout
+        # The walk's resume (journal.py): by default each host skips the
+        # (release, step) pairs it finished.
+        self.resume_from = resume_from
+        self.restart = restart
+        self.repeat_db_sync = repeat_db_sync
 
     def _check_inputs(self, config_dir):
         if not os.path.isdir(config_dir):
@@ -144,16 +151,23 @@ class AnsiblePlaybookAction(actions.Action):
                 return actions.Result(error='Not running %s: %s' % (
                     self.playbook, lock.ansible_problem(previous,
                                                         self.stack)))
+            try:
+                resume = self._resume_plan(work_dir, config_dir)
+            except (journal.RepeatRefused, ValueError) as e:
+                return actions.Result(error='Not running %s: %s.' % (
+                    self.playbook, e))
             run_dir = runs.create(work_dir, self.stack, execution_id)
             argv = runner.build_command(
                 ansible_playbook, self.playbooks,
                 self._inventory(config_dir), self.limit_hosts, self.tags,
                 self.skip_tags,
-                runner.write_extra_vars(run_dir, self.extra_vars),
+                runner.write_extra_vars(run_dir, self.extra_vars,
+                                        resume['extra_vars']),
                 self.verbosity, self.node_user)
             events_file = runs.events_file(work_dir, self.stack,
                                            execution_id)
-            started = runner.start_playbook(config_dir, argv, events_file)
+            started = runner.start_playbook(config_dir, argv, events_file,
+                                            resume['journal_file'])
             record = dict(locks.process_identity(started['proc'].pid),
                           executor=locks.this_process(),
                           running=True, execution_id=execution_id,
@@ -164,6 +178,8 @@ class AnsiblePlaybookAction(actions.Action):
                           events_file=events_file,
                           log_path=started.get('log_path'),
                           command_script=started.get('command_script'),
+                          skipped=resume['skipped'],
+                          journal_file=resume['journal_file'],
                           started_at=locks.now())
             try:
                 self._record(work_dir, execution_id, lock_path, record)
@@ -174,6 +190,7 @@ class AnsiblePlaybookAction(actions.Action):
                 raise
         result = runner.wait_playbook(started, float(self.timeout) * 60)
         self._describe(result)
+        self._add_journal(result, resume)
         with locks.guard(work_dir, self.stack):
             # Kept after the end: the outcome survives a Mistral that
             # lost the action's result.
@@ -186,6 +203,59 @@ class AnsiblePlaybookAction(actions.Action):
             # The one way an action reports failure: an error result.
             return actions.Result(error=result)
         return result
+
+    def _resume_plan(self, work_dir, config_dir):
+        """The journal this run writes and the pairs it skips.
+
+        Runs given tags write no journal and skip nothing: a step they
+        end may have run none of its tasks.
+        """
+        plan = {'journal_file': None, 'extra_vars': None, 'skipped': {},
+                'repeats': {}}
+        if self.tags or self.skip_tags:
+            return plan
+        plan['journal_file'] = journal.journal_file(work_dir, self.stack)
+        journal.make_state_dir(work_dir, self.stack)
+        if contract.DEFAULT_PLAYBOOK not in self.playbooks:
+            return plan
+        hosts = (inputs.hosts_matching(self._inventory(config_dir),
+                                       self.limit_hosts)
+                 if self.limit_hosts else None)
+        skip, skipped, repeats = journal.plan(
+            journal.read(plan['journal_file']), self.resume_from,
+            self.restart, self.repeat_db_sync, hosts)
+        if skip and not journal.config_can_skip(config_dir):
+            raise journal.RepeatRefused(
+                'the journal shows steps finished (%s), but the config in '
+                '%s was downloaded by an earlier tripleo-ffu, whose '
+                'playbooks cannot skip them: all would run again. Run '
+                '"openstack overcloud ffwd-upgrade prepare" again (the '
+                'journal stays), then run' % (
+                    journal.describe(skipped) or 'from %s' % (
+                        self.resume_from), config_dir))
+        plan.update(extra_vars={journal.SKIP_VAR: skip} if skip else None,
+                    skipped=skipped, repeats=repeats)
+        return plan
+
+    def _add_journal(self, result, resume):
+        """What the run skipped and where each host is, in `result`."""
+        result['skipped'] = resume['skipped']
+        notes = []
+        if resume['skipped']:
+            notes.append('Skipped what the journal shows finished (%s).'
+                         % journal.describe(resume['skipped']))
+        if resume['repeats']:
+            notes.append('Ran again, as asked (--repeat-db-sync): %s.'
+                         % journal.describe(resume['repeats']))
+        if resume['journal_file'] and (
+                contract.DEFAULT_PLAYBOOK in self.playbooks):
+            where = journal.summary(journal.read(resume['journal_file']))
+            if where:
+                notes.append('Journal (%s): %s.' % (
+                    resume['journal_file'], '; '.join(
+                        '%s %s' % line for line in where)))
+        if notes:
+            result['message'] = ' '.join([result['message']] + notes)
 
     def _record(self, work_dir, execution_id, lock_path, record):
         """The run's record: the stack's live one and the run's own."""

@@ -27,6 +27,7 @@ from tripleo_ffu.config import download
 from tripleo_ffu.config import errors
 from tripleo_ffu.config import overcloudrc
 from tripleo_ffu import files
+from tripleo_ffu import journal
 from tripleo_ffu import contract
 from tripleo_ffu import paths
 from tripleo_ffu import stacks
@@ -113,6 +114,12 @@ class DownloadConfigAction(actions.Action):
             message += (' Converted %d playbook expression(s) for the '
                         'Ansible runtime; see %s.' % (len(converted),
                                                       paths.HYGIENE_REPORT))
+        if report['resume_points']:
+            message += (' %d step loop(s) of the walk skip the (release, '
+                        'step) pairs given in %s, so that a re-run resumes '
+                        '(see %s).' % (len(report['resume_points']),
+                                       journal.SKIP_VAR,
+                                       paths.HYGIENE_REPORT))
         if problems:
             message += (' The Ansible runtime cannot load %d file(s): "run" '
                         'refuses a playbook while a task file or itself is '
@@ -128,6 +135,7 @@ class DownloadConfigAction(actions.Action):
                 'no_step_condition': (
                     report['no_step_condition'][:MAX_REPORTED_TASKS]),
                 'converted': converted,
+                'resume_points': report['resume_points'],
                 'ansible_check': problems[:MAX_REPORTED_TASKS],
                 'ansible': runtime,
                 'deployments': report['deployments'],

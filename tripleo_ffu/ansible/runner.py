@@ -24,6 +24,7 @@ from tripleo_ffu.ansible import inputs
 from tripleo_ffu import compat
 from tripleo_ffu import contract
 from tripleo_ffu import files
+from tripleo_ffu import journal
 from tripleo_ffu import locks
 from tripleo_ffu import paths
 
@@ -123,13 +124,14 @@ def build_command(ansible_playbook, playbook, inventory, limit_hosts=None,
     return argv
 
 
-def write_extra_vars(run_dir, extra_vars):
+def write_extra_vars(run_dir, extra_vars, own_vars=None):
     """Write the operator's extra vars to the run dir, private (0600).
 
     Returns the JSON file's path, or None when there are none.
-    `extra_vars`: a dict, or --extra-vars text (inputs.parse_extra_vars).
+    `extra_vars`: a dict, or --extra-vars text (inputs.parse_extra_vars);
+    `own_vars`: this tool's (the steps to skip), which win.
     """
-    values = inputs.parse_extra_vars(extra_vars)
+    values = dict(inputs.parse_extra_vars(extra_vars), **(own_vars or {}))
     if not values:
         return None
     path = os.path.join(run_dir, EXTRA_VARS_FILE)
@@ -216,8 +218,10 @@ def _die_with_parent():
                                             signal.SIGTERM)
 
 
-def start_playbook(config_dir, argv, events_file):
+def start_playbook(config_dir, argv, events_file, journal_file=None):
     """Start `argv` under the supervisor; return the run to wait for.
+
+    `journal_file`: the stack's journal, appended by the callback too.
 
     The supervisor leads a new session holding ansible-playbook and its
     forks, and stops them all if the caller (the Mistral executor) dies.
@@ -233,6 +237,9 @@ def start_playbook(config_dir, argv, events_file):
     env = {k: v for k, v in os.environ.items() if k.startswith('ANSIBLE_')}
     env.update({'ANSIBLE_CONFIG': cfg, contract.EVENTS_FILE_ENV: events_file,
                 'ANSIBLE_FORCE_COLOR': '0'})
+    if journal_file:
+        _private_append(journal_file)
+        env[journal.JOURNAL_FILE_ENV] = journal_file
     script = write_command_script(run_dir, config_dir, argv, env)
     # <config dir>/ansible-playbook-command.sh: the newest run's.
     files.point(os.path.join(config_dir, paths.COMMAND_SCRIPT),

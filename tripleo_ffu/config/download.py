@@ -160,14 +160,15 @@ def render_config(outputs, node_user, stack=None, deployments=(),
 
     files = {}
     report = {'fixed_step_order': [], 'no_step_condition': [],
-              'converted': []}
+              'converted': [], 'resume_points': []}
     for role, role_data in sorted(outputs['RoleData'].items()):
         files.update(_role_files(role, role_data, report))
 
     for name, value in sorted(outputs['RoleConfig'].items()):
         relpath = '%s.yaml' % name
-        value, converted = playbooks.convert(relpath, value)
+        value, converted, resume = playbooks.convert(relpath, value)
         report['converted'] += converted
+        report['resume_points'] += resume
         files[relpath] = (value if isinstance(value, compat.string_types)
                           else to_yaml(value))
 

@@ -20,6 +20,11 @@ hash order and includes the last release (seen: queens, pike, ocata).
 The walk must be the order of FastForwardUpgradeReleases whatever the
 runtime does, so the expression becomes a plain slice: every release but
 the last, in order.
+
+Resume: each include of the FFU task files that loops over `step` (the
+release's steps) gets the condition that skips a (release, step) the
+journal says to skip (journal.SKIP_CONDITION); without the extra var it
+skips nothing.
 """
 
 import copy
@@ -28,6 +33,7 @@ import re
 import yaml
 
 from tripleo_ffu import compat
+from tripleo_ffu import journal
 
 WALK_VAR = 'ffu_releases'
 WALK_EXPRESSION = '{{ releases[:-1] }}'
@@ -56,17 +62,48 @@ def _fix_walk(plays):
     return converted
 
 
+def _tasks(data):
+    """Every task of a task list or of plays (blocks included)."""
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, dict):
+            continue
+        yield item
+        for key in ('tasks', 'block', 'rescue', 'always'):
+            for task in _tasks(item.get(key)):
+                yield task
+
+
+def _add_resume(data):
+    """Give each include looping over `step` the skip condition."""
+    added = []
+    for task in _tasks(data):
+        loop_var = (task.get('loop_control') or {}).get('loop_var')
+        include = task.get('include_tasks') or task.get('include')
+        if loop_var != 'step' or not include:
+            continue
+        when = task.get('when')
+        when = [] if when is None else (
+            list(when) if isinstance(when, list) else [when])
+        if journal.SKIP_CONDITION in when:
+            continue
+        task['when'] = when + [journal.SKIP_CONDITION]
+        added.append(include)
+    return added
+
+
 def convert(relpath, value):
-    """Return (value, [report entries]) for one RoleConfig entry."""
-    if not relpath.startswith('fast_forward_upgrade_playbook'):
-        return value, []
-    plays = (yaml.safe_load(value) if isinstance(value, compat.string_types)
-             else copy.deepcopy(value))
-    changes = _fix_walk(plays)
-    if not changes:
-        return value, []
-    return plays, [{'file': relpath, 'task': 'set_fact %s' % WALK_VAR,
-                    'was': was, 'now': now,
-                    'why': 'walk the releases in the order of '
-                           'FastForwardUpgradeReleases on any ansible-core'}
-                   for was, now in changes]
+    """(value, [conversions], [resume points]) of one RoleConfig entry."""
+    if not relpath.startswith('fast_forward_upgrade_'):
+        return value, [], []
+    data = (yaml.safe_load(value) if isinstance(value, compat.string_types)
+            else copy.deepcopy(value))
+    converted = [{'file': relpath, 'task': 'set_fact %s' % WALK_VAR,
+                  'was': was, 'now': now,
+                  'why': 'walk the releases in the order of '
+                         'FastForwardUpgradeReleases on any ansible-core'}
+                 for was, now in _fix_walk(data)]
+    resume = [{'file': relpath, 'include': include}
+              for include in _add_resume(data)]
+    if not converted and not resume:
+        return value, [], []
+    return data, converted, resume

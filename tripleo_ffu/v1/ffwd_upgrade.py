@@ -31,6 +31,7 @@ from tripleo_ffu.ansible import inputs
 from tripleo_ffu import contract
 from tripleo_ffu import errors
 from tripleo_ffu import files
+from tripleo_ffu import journal
 from tripleo_ffu import locks
 from tripleo_ffu import paths
 from tripleo_ffu import records
@@ -53,7 +54,8 @@ CONFIRM_WARNING = (
 # Inputs safe to show; environment, files, parameters and extra_vars may
 # carry passwords and are never printed.
 SHOWN_INPUTS = ('stack', 'work_dir', 'playbook', 'node_user', 'tags',
-                'skip_tags', 'limit_hosts', 'timeout')
+                'skip_tags', 'limit_hosts', 'timeout', 'resume_from',
+                'restart', 'repeat_db_sync')
 
 
 def default_stack():
@@ -518,6 +520,22 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
         final.add_argument(
             '--nodes', metavar='<node>[,<node>...]',
             help='As --roles, for these nodes (inventory host names).')
+        resume = parser.add_mutually_exclusive_group()
+        resume.add_argument(
+            '--from', dest='resume_from', metavar='<release>:<step>',
+            help='Walk from this release and step (e.g. pike:4) on every '
+                 'host, skipping the steps before it. By default a re-run '
+                 'resumes: each host skips the steps the journal shows it '
+                 'finished.')
+        resume.add_argument(
+            '--restart', action='store_true',
+            help='Walk every release and step again, whatever the journal '
+                 'says.')
+        parser.add_argument(
+            '--repeat-db-sync', action='store_true',
+            help='Let --from or --restart run a finished DB sync step (8) '
+                 'again; refused without it (only after restoring the '
+                 'databases).')
         parser.add_argument('--tags', help='Ansible --tags.')
         parser.add_argument('--skip-tags', help='Ansible --skip-tags.')
         parser.add_argument(
@@ -550,6 +568,7 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             # OSC's default verbosity is 1; Ansible's default is 0.
             'verbosity': max(self.app.options.verbose_level - 1, 0),
             'timeout': parsed_args.timeout}
+        workflow_input.update(resume_input(parsed_args, playbook))
         try:
             if parsed_args.extra_vars:
                 workflow_input['extra_vars'] = inputs.parse_extra_vars(
@@ -580,6 +599,26 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             self._write('  ' + line)
         if output.get('log_path'):
             self._write('Ansible log: %s' % output['log_path'])
+
+
+def resume_input(parsed_args, playbook):
+    """The walk's resume inputs (--from, --restart, --repeat-db-sync)."""
+    given = {'resume_from': parsed_args.resume_from,
+             'restart': parsed_args.restart,
+             'repeat_db_sync': parsed_args.repeat_db_sync}
+    if not any(given.values()):
+        return {}
+    if playbook != contract.DEFAULT_PLAYBOOK:
+        raise errors.FFUError(
+            '--from, --restart and --repeat-db-sync choose the steps of the '
+            'walk (%s), not of other playbooks; nothing was started.'
+            % contract.DEFAULT_PLAYBOOK)
+    if parsed_args.resume_from:
+        try:
+            journal.parse_pair(parsed_args.resume_from)
+        except ValueError as e:
+            raise errors.FFUError('--from %s; nothing was started.' % e)
+    return given
 
 
 def run_target(parsed_args):

@@ -27,7 +27,8 @@ starts and stops the real server), hieradata.
 Anything out of order fails as it would on a real node: a package from a
 release the repos do not carry, a release skipped, a DB sync before its
 code or with the database stopped. A line in /etc/tripleo-ffu-node/fail-on
-makes the call whose words start with it fail (to inject a failure).
+makes the call whose words start with it fail (to inject a failure);
+ending it with `when-repo=<release>` limits that to the release's repos.
 """
 
 import datetime
@@ -48,6 +49,7 @@ LIB = os.path.dirname(os.path.dirname(os.path.dirname(
 STATE = '/var/lib/tripleo-ffu-node/state.json'
 CALLS = '/var/log/tripleo-ffu-node/calls.log'
 FAIL_ON = '/etc/tripleo-ffu-node/fail-on'
+WHEN_REPO = 'when-repo='
 HIERADATA = '/etc/puppet/hieradata/tripleo-ffu-node.json'
 MYSQL_SOCKET = '/var/lib/mysql/mysql.sock'
 PY2COMPAT = os.path.join(LIB, 'py2compat')
@@ -116,6 +118,10 @@ def check_injected_failure(argv):
             wanted = f.read().split()
     except OSError:
         return
+    # `... when-repo=pike`: only while the node's repos are that release's.
+    if wanted and wanted[-1].startswith(WHEN_REPO):
+        if load().get('repo') != wanted.pop()[len(WHEN_REPO):]:
+            return
     if wanted and wanted == argv[:len(wanted)]:
         raise NodeError('injected failure: %s (remove %s on the node)'
                         % (' '.join(argv), FAIL_ON))
@@ -540,7 +546,12 @@ def keystone_manage(args):
     if args[:1] != ['db_sync']:
         raise NodeError('keystone-manage %s is not simulated' % ' '.join(
             args))
-    migrate(load(), 'keystone')
+    state = load()
+    code = release_of('openstack-keystone',
+                      state['packages']['openstack-keystone'])
+    migrate(state, 'keystone')
+    # The node's own record of each DB sync, by the code's release.
+    note('keystone-manage db_sync by %s code' % code)
 
 
 def migrate(state, service, code=None):

@@ -203,6 +203,8 @@ class Node(object):
                                'name, applied_at) VALUES (?, ?, ?, ?)',
                                (service, release, name, now))
                     self.log('migration %s %s' % (service, name))
+        # The node's own record of each DB sync, applied or not.
+        self.log('db sync %s to %s' % (service, release))
 
     def migrations(self):
         if not os.path.exists(self.db_path):

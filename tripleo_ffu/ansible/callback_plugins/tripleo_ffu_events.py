@@ -16,7 +16,9 @@ The shape follows ansible-runner's events: {"event", "time", "event_data"}
 with host, task and result fields. Each line is flushed when written so
 that a follower sees it within a poll interval. The file is named by the
 TRIPLEO_FFU_EVENTS_FILE environment variable; without it the plugin stays
-silent.
+silent. With TRIPLEO_FFU_JOURNAL_FILE, the start and end of each playbook
+and the host results also go to that file, the stack's journal
+(tripleo_ffu/journal.py), appended across runs.
 """
 
 # Ansible 2.9 on Python 2.7 loads this as ansible.plugins.callback.<name>:
@@ -105,6 +107,24 @@ def upgrade_context(task):
     return found
 
 
+# What the journal keeps: enough to tell where each host is in the walk.
+JOURNAL_EVENTS = frozenset((
+    'playbook_on_start', 'runner_on_ok', 'runner_on_failed',
+    'runner_on_skipped', 'runner_on_unreachable', 'playbook_on_stats'))
+
+
+def _append(path):
+    """`path` opened to append line by line, or None without a path."""
+    if not path:
+        return None
+    try:
+        os.makedirs(os.path.dirname(path) or '.')
+    except OSError as e:
+        if e.errno != errno.EEXIST:
+            raise
+    return open(path, 'a', buffering=1)
+
+
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = 'notification'
@@ -113,21 +133,16 @@ class CallbackModule(CallbackBase):
 
     def __init__(self, display=None):
         super(CallbackModule, self).__init__(display=display)
-        path = os.environ.get('TRIPLEO_FFU_EVENTS_FILE')
-        self._out = None
-        if path:
-            try:
-                os.makedirs(os.path.dirname(path) or '.')
-            except OSError as e:
-                if e.errno != errno.EEXIST:
-                    raise
-            self._out = open(path, 'a', buffering=1)
+        self._out = _append(os.environ.get('TRIPLEO_FFU_EVENTS_FILE'))
+        self._journal = _append(os.environ.get('TRIPLEO_FFU_JOURNAL_FILE'))
 
     def _emit(self, event, **data):
-        if self._out is None:
-            return
-        self._out.write(json.dumps({'event': event, 'time': time.time(),
-                                    'event_data': data}) + '\n')
+        line = json.dumps({'event': event, 'time': time.time(),
+                           'event_data': data}) + '\n'
+        if self._out is not None:
+            self._out.write(line)
+        if self._journal is not None and event in JOURNAL_EVENTS:
+            self._journal.write(line)
 
     def _host_event(self, event, result, **extra):
         task = result._task

@@ -24,7 +24,7 @@ know: the CLI's --ssh-user, the workflows' and actions' node_user input
 import os
 
 WORKBOOK_NAME = 'tripleo.ffwd_upgrade.v1'
-STEPS = ('prepare', 'run', 'converge')
+STEPS = ('prepare', 'run', 'converge', 'abort')
 
 # The stack the CLI works on: $OVERCLOUD_STACK_NAME (upstream's), else
 # the default; a workflow input without a stack means the default too.
@@ -47,6 +47,8 @@ OUTPUT_KEYS = {
     'run': ('status', 'message', 'work_dir', 'recap', 'log_path',
             'command_script'),
     'converge': ('status', 'message', 'work_dir', 'stack_status'),
+    'abort': ('status', 'message', 'work_dir', 'stack_status',
+              'restore_point'),
 }
 
 # Where an action finds a service when no catalog names it (an undercloud

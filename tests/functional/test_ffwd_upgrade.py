@@ -23,6 +23,7 @@ import yaml
 from tests.functional import base
 from tripleo_ffu import contract
 from tripleo_ffu import paths
+from tripleo_ffu import restore_points
 from tripleo_ffu.v1 import environment
 from tripleo_ffu_sandbox import report
 
@@ -120,6 +121,39 @@ class TestFastForwardUpgrade(base.FunctionalTestCase):
         self.assertEqual(['converge SUCCESS', 'run SUCCESS',
                           'prepare SUCCESS'],
                          status.stdout.strip().splitlines()[:3])
+
+    def _heat_holds(self):
+        stack = self.heat.stacks.get('overcloud')
+        environment = self.heat.stacks.environment(stack.id)
+        environment.pop('encrypted_param_names', None)
+        return (self.heat.stacks.template(stack.id), environment,
+                self.heat.stacks.files(stack.id))
+
+    def test_abort_after_prepare_puts_the_stack_back(self):
+        # A new upgrade (what converge leaves): its own restore point.
+        restore_points.end_upgrade(self.sandbox.work_dir, 'overcloud')
+        before = self._heat_holds()
+        self.assertSucceeded(self.prepare(), 'prepare')
+        self.assertNotEqual(before, self._heat_holds())
+        saved = restore_points.read(self.sandbox.work_dir, 'overcloud')
+        self.assertEqual(before[1]['resource_registry'],
+                         saved['environment']['resource_registry'])
+
+        aborted = self.openstack('abort', '--yes')
+        self.assertEqual(0, aborted.rc, aborted)
+        self.assertIn('Stack overcloud is back at its restore point (%s)'
+                      % restore_points.stack_file(self.sandbox.work_dir,
+                                                  'overcloud'), aborted.out)
+        self.assertIn('FFWD Upgrade Abort on stack overcloud complete.',
+                      aborted.out)
+        # Heat holds what it held before prepare: template, environment
+        # (parameters, registry) and files.
+        self.assertEqual(before, self._heat_holds())
+        self.assertEqual('UPDATE_COMPLETE',
+                         self.heat.stacks.get('overcloud').stack_status)
+        # The downloaded config, of the prepared stack, was set aside.
+        self.assertFailed(self.openstack('run', '--yes'),
+                          'No downloaded config for stack overcloud')
 
     def test_failed_task_then_fixed_rerun(self):
         self.assertSucceeded(self.prepare(), 'prepare')

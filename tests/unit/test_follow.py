@@ -521,7 +521,8 @@ class TestListing(base.TestCase):
         self.assertEqual(
             [('', 'in:tripleo.ffwd_upgrade.v1.prepare,'
                   'tripleo.ffwd_upgrade.v1.run,'
-                  'tripleo.ffwd_upgrade.v1.converge'),
+                  'tripleo.ffwd_upgrade.v1.converge,'
+                  'tripleo.ffwd_upgrade.v1.abort'),
              ('8', asked[0][1]), ('6', asked[0][1])], asked)
 
     def test_current_task_of_a_failed_execution(self):

@@ -32,6 +32,8 @@ from tests.unit.test_actions import HeatFixture
 from tests.unit.test_commands import CommandTestCase
 from tripleo_ffu.actions import stack as stack_action
 from tripleo_ffu import compat
+from tripleo_ffu import journal
+from tripleo_ffu import restore_points
 from tripleo_ffu import templates
 from tripleo_ffu.v1 import deploy_options
 from tripleo_ffu.v1 import environment
@@ -276,6 +278,8 @@ class TestUpdateAction(TemplatesTestCase):
         self.heat = self.useFixture(HeatFixture()).heat
         self.heat.stacks.get.return_value = fake_stack(updated='t0')
         self.heat.stacks.environment.return_value = {}
+        self.heat.stacks.template.return_value = {'resources': {}}
+        self.heat.stacks.files.return_value = {}
         self.work_dir = os.path.join(self.tmp, 'work')
 
     def test_moves_the_stack_to_the_templates(self):
@@ -287,6 +291,11 @@ class TestUpdateAction(TemplatesTestCase):
             environments=[{'path': 'environments/extra.yaml'}]).run(
                 context())
         self.assertEqual('sid', result['stack_id'])
+        # The stack before it, saved for abort (restore_points.py).
+        saved = restore_points.read(self.work_dir, 'oc')
+        self.assertEqual(({'resources': {}}, {}, {}, 'sid'), (
+            saved['template'], saved['environment'], saved['files'],
+            saved['stack_id']))
         kwargs = self.heat.stacks.update.call_args[1]
         self.assertTrue(kwargs['existing'])
         self.assertEqual(
@@ -525,3 +534,71 @@ class TestTemplatesInput(CommandTestCase, TemplatesTestCase):
             '--answers-file', answers]))
         self.assertEqual(self.tht, got['templates'])
         self.assertEqual([{'path': 'a.yaml'}], got['environments'])
+
+
+class TestAbortAction(TemplatesTestCase):
+
+    def setUp(self):
+        super(TestAbortAction, self).setUp()
+        self.heat = self.useFixture(HeatFixture()).heat
+        self.heat.stacks.get.return_value = fake_stack(updated='t1')
+        self.heat.stacks.template.return_value = {'resources': {'a': {}}}
+        self.heat.stacks.environment.return_value = {
+            'parameter_defaults': {'P': 1}, 'encrypted_param_names': [],
+            'resource_registry': {'OS::X': 'x.yaml'}}
+        self.heat.stacks.files.return_value = {'file:///x.yaml': 'y'}
+        self.work_dir = os.path.join(self.tmp, 'work')
+
+    def abort(self):
+        return stack_action.AbortStackAction(
+            'oc', work_dir=self.work_dir, timeout=9).run(context())
+
+    def test_puts_back_what_heat_held(self):
+        path, saved = restore_points.save_stack(
+            self.work_dir, 'oc', self.heat, fake_stack(updated='t0'))
+        self.assertTrue(saved)
+        self.assertEqual(0o600, os.stat(path).st_mode & 0o777)
+        # A second prepare keeps the first one's.
+        self.assertFalse(restore_points.save_stack(
+            self.work_dir, 'oc', self.heat, fake_stack())[1])
+        config_dir = os.path.join(self.work_dir, 'oc')
+        os.makedirs(config_dir)
+        result = self.abort()
+        self.assertFalse(os.path.exists(config_dir))
+        self.assertEqual('t1', result['previous_updated_time'])
+        self.assertEqual(path, result['restore_point'])
+        kwargs = self.heat.stacks.update.call_args[1]
+        self.assertEqual(
+            {'existing': False, 'template': {'resources': {'a': {}}},
+             'files': {'file:///x.yaml': 'y'}, 'timeout_mins': 9,
+             'environment': {'parameter_defaults': {'P': 1},
+                             'resource_registry': {'OS::X': 'x.yaml'}}},
+            kwargs)
+
+    def test_refused_without_a_restore_point(self):
+        error = self.abort().error
+        self.assertIn('No restore point for stack oc', error)
+        self.assertFalse(self.heat.stacks.update.called)
+
+    def test_refused_once_the_walk_ran(self):
+        restore_points.save_stack(self.work_dir, 'oc', self.heat,
+                                  fake_stack())
+        with open(journal.journal_file(self.work_dir, 'oc'), 'w') as f:
+            f.write(json.dumps({'event': 'runner_on_ok', 'time': 1,
+                                'event_data': {'host': 'c0', 'task': 't',
+                                               'release': 'ocata',
+                                               'step': '0'}}) + '\n')
+        error = self.abort().error
+        self.assertIn('Not aborting: the walk already ran on the nodes (c0: '
+                      'ocata 0)', error)
+        self.assertIn('"openstack overcloud ffwd-upgrade run --stack oc" '
+                      'resumes', error)
+        self.assertFalse(self.heat.stacks.update.called)
+
+    def test_converge_ends_the_upgrade_state(self):
+        restore_points.save_stack(self.work_dir, 'oc', self.heat,
+                                  fake_stack())
+        aside = restore_points.end_upgrade(self.work_dir, 'oc')
+        self.assertTrue(os.path.isfile(os.path.join(
+            aside, restore_points.STACK_FILE)))
+        self.assertIsNone(restore_points.read(self.work_dir, 'oc'))

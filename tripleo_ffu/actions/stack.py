@@ -22,7 +22,9 @@ from tripleo_ffu.actions import clients
 from tripleo_ffu.actions import failures
 from tripleo_ffu import compat
 from tripleo_ffu import contract
+from tripleo_ffu import journal
 from tripleo_ffu import locks
+from tripleo_ffu import restore_points
 from tripleo_ffu import paths
 from tripleo_ffu import stacks
 from tripleo_ffu import templates
@@ -165,6 +167,10 @@ class UpdateStackAction(actions.Action):
                                   % (e, self.stack))
         arguments['environment'] = with_deploy_parameters(
             arguments['environment'])
+        work_dir = contract.resolve_work_dir(self.work_dir)
+        if self.step == 'prepare':
+            # The restore point "abort" goes back to (the first prepare's).
+            restore_points.save_stack(work_dir, self.stack, heat, stack)
         try:
             heat.stacks.update(stack.id, existing=True,
                                parameters=self.parameters,
@@ -177,9 +183,102 @@ class UpdateStackAction(actions.Action):
             # From here the stack's updates are converge's own (a re-run
             # after a failed or timed-out converge among them).
             locks.write(state_path, dict(state, converge_sent_at=locks.now()))
+        if self.step == 'converge':
+            # The upgrade's journal and restore point end with it.
+            restore_points.end_upgrade(work_dir, self.stack)
         return {'stack_id': stack.id,
                 'previous_status': stack.stack_status,
                 'previous_updated_time': stack.updated_time}
+
+
+# Sections of Heat's environment API that an update does not take back.
+NOT_SENT_BACK = ('encrypted_param_names',)
+
+
+class AbortStackAction(actions.Action):
+    """Update the stack back to what it was before prepare changed it.
+
+    Only while no step of the walk has run on the nodes: past that, the
+    old templates would describe nodes that are no longer there.
+    """
+
+    def __init__(self, stack, work_dir=None,
+                 timeout=contract.DEFAULT_TIMEOUT_MIN, heat_url=None):
+        super(AbortStackAction, self).__init__()
+        self.stack = stack
+        self.work_dir = work_dir
+        self.timeout = timeout
+        self.heat_url = heat_url
+
+    def refusal(self, work_dir, saved, stack):
+        """Why not to abort, or None."""
+        if not saved:
+            return ('No restore point for stack %s (%s): prepare saves one '
+                    'before it first changes the stack; there is nothing to '
+                    'go back to' % (self.stack, restore_points.stack_file(
+                        work_dir, self.stack)))
+        if saved.get('stack_id') != stack.id:
+            return ('The restore point %s is of another stack named %s '
+                    '(id %s, this one is %s)' % (
+                        restore_points.stack_file(work_dir, self.stack),
+                        self.stack, saved.get('stack_id'), stack.id))
+        began = restore_points.walk_began(work_dir, self.stack)
+        if began:
+            hosts = {}
+            for host, key in began:
+                hosts.setdefault(host, []).append(key)
+            return ('Not aborting: the walk already ran on the nodes (%s), '
+                    'and the stack\'s old templates would describe nodes '
+                    'that are no longer as they were. Go on instead: '
+                    '"openstack overcloud ffwd-upgrade run --stack %s" '
+                    'resumes where the walk stopped' % (
+                        journal.describe(hosts), self.stack))
+        return None
+
+    @failures.reports_failure(
+        lambda self, cause: 'Could not put stack %s back: %s' % (
+            self.stack, cause))
+    def run(self, context):
+        heat = clients.heat_client(context, self.heat_url)
+        stack = existing_stack(heat, self.stack)
+        if isinstance(stack, actions.Result):
+            return stack
+        if stack.stack_status.endswith('IN_PROGRESS'):
+            return actions.Result(
+                error=stacks.stuck_reason(heat, stack, self.stack) or
+                'Stack %s is %s: wait for that operation to finish '
+                'before aborting' % (self.stack, stack.stack_status))
+        work_dir = contract.resolve_work_dir(self.work_dir)
+        saved = restore_points.read(work_dir, self.stack)
+        refused = self.refusal(work_dir, saved, stack)
+        if refused:
+            return actions.Result(error=refused)
+        environment = dict((k, v) for k, v in saved['environment'].items()
+                           if k not in NOT_SENT_BACK)
+        try:
+            # A full update (not PATCH): the template, files and
+            # environment as Heat held them, nothing of prepare's kept.
+            heat.stacks.update(stack.id, existing=False,
+                               template=saved['template'],
+                               files=saved['files'],
+                               environment=environment,
+                               timeout_mins=self.timeout)
+        except heat_exc.HTTPException as e:
+            return actions.Result(
+                error='Heat refused to put stack %s back: %s'
+                      % (self.stack, e))
+        # The downloaded config describes the prepared stack: set aside,
+        # so that "run" asks for a new prepare.
+        config_dir = paths.config_dir(work_dir, self.stack)
+        if os.path.isdir(config_dir):
+            os.rename(config_dir, '%s.aborted-%s' % (
+                config_dir, compat.utc_now().strftime('%Y%m%dT%H%M%SZ')))
+        return {'stack_id': stack.id,
+                'previous_status': stack.stack_status,
+                'previous_updated_time': stack.updated_time,
+                'restore_point': restore_points.stack_file(work_dir,
+                                                           self.stack),
+                'saved_at': saved.get('saved_at')}
 
 
 class WaitStackAction(actions.Action):

@@ -489,6 +489,16 @@ class FFWDUpgradeConverge(StackUpdateCommand):
         return lines
 
 
+class FFWDUpgradeAbort(FFWDUpgradeBase):
+    """Put the stack back as it was before prepare (no walk yet)."""
+
+    step = 'abort'
+
+    def workflow_input(self, parsed_args):
+        return {'stack': parsed_args.stack, 'timeout': parsed_args.timeout,
+                'work_dir': parsed_args.work_dir}
+
+
 class FFWDUpgradeRun(FFWDUpgradeBase):
     """Run the fast-forward upgrade playbook on the overcloud."""
 

@@ -25,6 +25,8 @@ import os
 
 WORKBOOK_NAME = 'tripleo.ffwd_upgrade.v1'
 STEPS = ('prepare', 'run', 'converge', 'abort')
+# Workflows that check without changing anything: they take no lock.
+CHECKS = ('preflight',)
 
 # The stack the CLI works on: $OVERCLOUD_STACK_NAME (upstream's), else
 # the default; a workflow input without a stack means the default too.

@@ -15,11 +15,12 @@
 import os
 
 
-def open_private(path, mode=0o600):
+def open_private(path, mode=0o600, append=False):
     """Open `path` for writing, created with `mode` whatever the umask."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (
+        os.O_APPEND if append else os.O_TRUNC), mode)
     os.fchmod(fd, mode)
-    return os.fdopen(fd, 'w')
+    return os.fdopen(fd, 'a' if append else 'w')
 
 
 def point(link, target):

@@ -257,8 +257,21 @@ class TestQueensNodes(QueensTestCase):
         compute.stop()
         compute.wait_gone()
         self.addCleanup(self.sandbox.containers.start)
-        failed = self.openstack('run', '--yes', '--stack', STACK)
+        # The pre-flight before the run finds it: nothing starts.
+        refused = self.openstack('run', '--yes', '--stack', STACK)
+        self.assertNotEqual(0, refused.rc, refused)
+        self.assertIn('Pre-flight failed 1 check(s): SSH as the inventory '
+                      'user, sudo and a Python for Ansible (%s: ' % COMPUTE,
+                      refused.out)
+        self.assertEqual('newton', self.node(CONTROLLER)['repo'])
+        # Skipped (and recorded so), the run meets it on the way.
+        failed = self.openstack('run', '--yes', '--stack', STACK,
+                                '--skip-preflight')
         self.assertNotEqual(0, failed.rc, failed)
+        with open(os.path.join(self.sandbox.work_dir, 'tripleo-ffu-state',
+                               STACK, 'preflight.jsonl')) as f:
+            self.assertTrue(json.loads(f.read().splitlines()[-1])[
+                'skipped'])
         self.assertIn('%s unreachable at task ' % COMPUTE, failed.out)
         command = ('openstack overcloud ffwd-upgrade run --stack %s --limit '
                    '%s' % (STACK, COMPUTE))

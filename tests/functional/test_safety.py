@@ -17,6 +17,7 @@ Ansible, secrets at every verbosity: each scenario checks what the
 operator sees and that nothing was applied twice on the nodes.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -368,6 +369,13 @@ class TestCrashes(SafetyTestCase):
         self.assertIn('"openstack stack cancel --no-rollback overcloud"',
                       out)
         self.assertNotIn('object at 0x', out)
+        # The go/no-go says so too, and exits non-zero.
+        checked = self.openstack('preflight', '-f', 'json')
+        self.assertNotEqual(0, checked.rc, checked)
+        rows = {r['Check']: r for r in json.loads(checked.out)}
+        self.assertEqual('fail', rows['Stack overcloud']['Result'])
+        self.assertIn('the Heat engine that ran that operation has stopped',
+                      rows['Stack overcloud']['Detail'])
         heat = self.sandbox.heat_client()
         heat.actions.cancel_without_rollback('overcloud')
         self.wait_until(lambda: heat.stacks.get('overcloud').stack_status ==

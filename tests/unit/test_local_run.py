@@ -32,6 +32,11 @@ class TestRunHere(base.TestCase):
         self.useFixture(fixtures.MockPatch(
             'tripleo_ffu.actions.ansible.AnsiblePlaybookAction.run',
             side_effect=self._action_run, autospec=True))
+        # The pre-flight's own checks: tests/unit/test_preflight.py.
+        self.preflight = self.useFixture(fixtures.MockPatch(
+            'tripleo_ffu.actions.preflight.PreflightAction.run',
+            return_value={'status': 'SUCCESS', 'checks': [],
+                          'message': 'Pre-flight of stack oc: pass.'})).mock
         self.result = {'status': 'SUCCESS', 'message': 'Playbook p '
                        'succeeded on 1 host(s).', 'recap': {}}
 
@@ -63,6 +68,7 @@ class TestRunHere(base.TestCase):
         self.assertEqual('c0', self.seen['limit'])
         self.assertEqual(['Running p.yaml here, without Mistral (run %s) on '
                           'stack oc.' % self.seen['execution_id'],
+                          'Pre-flight of stack oc: pass.',
                           '-- release ocata, step 1',
                           '  changed: c0 | Upgrade (release ocata, step 1)'],
                          self.lines)

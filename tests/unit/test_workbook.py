@@ -42,7 +42,7 @@ class TestWorkbook(base.TestCase):
         except TypeError:  # Mistral 6 (Queens) always validates.
             spec = parser.get_workbook_spec_from_yaml(self.text)
         self.assertEqual('tripleo.ffwd_upgrade.v1', spec.get_name())
-        self.assertEqual(['abort', 'converge', 'prepare', 'run',
+        self.assertEqual(['abort', 'converge', 'preflight', 'prepare', 'run',
                           'update_and_wait'],
                          sorted(w.get_name() for w in spec.get_workflows()))
 
@@ -197,8 +197,8 @@ class TestContract(base.TestCase):
     def test_defaults(self):
         from tripleo_ffu import contract
         self.assertEqual(contract.WORKBOOK_NAME, self.data['name'])
-        self.assertEqual(set(contract.STEPS) | {'update_and_wait'},
-                         set(self.data['workflows']))
+        self.assertEqual(set(contract.STEPS + contract.CHECKS) |
+                         {'update_and_wait'}, set(self.data['workflows']))
         self.assertEqual(contract.DEFAULT_TIMEOUT_MIN,
                          self._defaults('update_and_wait')['timeout'])
         for step in contract.STEPS:

@@ -98,6 +98,13 @@ def add_stack_option(parser, what):
             what, contract.STACK_ENV, contract.DEFAULT_STACK))
 
 
+def add_skip_preflight_option(parser):
+    parser.add_argument(
+        '--skip-preflight', action='store_true',
+        help='Do not run the pre-flight checks first (the skip is recorded '
+             'in the stack\'s state in the work dir).')
+
+
 def add_timeout_option(parser, what, short=False):
     parser.add_argument(
         *(('--timeout', '-t') if short else ('--timeout',)),
@@ -452,6 +459,7 @@ class FFWDUpgradePrepare(StackUpdateCommand):
             '--ssh-user', dest='ssh_user',
             help='User Ansible connects as, written to the generated '
                  'inventory (default %s).' % DEFAULT_SSH_USER)
+        add_skip_preflight_option(parser)
         return parser
 
     def workflow_input(self, parsed_args):
@@ -459,6 +467,8 @@ class FFWDUpgradePrepare(StackUpdateCommand):
             parsed_args)
         workflow_input.update(node_user=parsed_args.ssh_user or
                               DEFAULT_SSH_USER)
+        if parsed_args.skip_preflight:
+            workflow_input['skip_preflight'] = True
         return workflow_input
 
     def report(self, output):
@@ -497,6 +507,59 @@ class FFWDUpgradeAbort(FFWDUpgradeBase):
     def workflow_input(self, parsed_args):
         return {'stack': parsed_args.stack, 'timeout': parsed_args.timeout,
                 'work_dir': parsed_args.work_dir}
+
+
+class FFWDUpgradePreflight(command.Lister):
+    """Check that the upgrade of a stack can go: one go/no-go table."""
+
+    auth_required = True
+    COLUMNS = ('Check', 'Result', 'Detail')
+    failed = False
+
+    def get_parser(self, prog_name):
+        parser = super(FFWDUpgradePreflight, self).get_parser(prog_name)
+        add_stack_option(parser, 'Stack to check')
+        add_work_dir_option(
+            parser, 'Work dir of the Mistral executor holding <stack>/',
+            'the executor\'s own: its $%s, else %s' % (
+                contract.WORK_DIR_ENV, contract.DEFAULT_WORK_DIR))
+        parser.add_argument(
+            '--timeout', type=positive_int, default=10, metavar='<minutes>',
+            help='Bound on the wait, in minutes (default 10).')
+        return parser
+
+    def run(self, parsed_args):
+        code = super(FFWDUpgradePreflight, self).run(parsed_args)
+        # The table is shown either way; a failed check fails the command.
+        return code or (1 if self.failed else 0)
+
+    @exit_on_failure
+    def take_action(self, parsed_args):
+        mistral = self.app.client_manager.workflow_engine
+        ensure_registered(self.app, mistral)
+        execution = follow.start(mistral, 'preflight', {
+            'stack': parsed_args.stack, 'work_dir': parsed_args.work_dir})
+        try:
+            follow_to_end(mistral, execution.id,
+                          parsed_args.timeout * 60, lambda line: None,
+                          parsed_args.stack, parsed_args.work_dir, False,
+                          False)
+            error = None
+        except errors.FFUError as e:
+            error = e
+        output = follow.parse_output(follow.call(
+            mistral, mistral.executions.get, execution.id))
+        checks = output.get('checks') or []
+        if not checks:
+            raise error or errors.FFUError(
+                'The pre-flight (execution %s) returned no check'
+                % execution.id)
+        self.failed = error is not None or any(
+            c.get('result') == 'fail' for c in checks)
+        if self.failed:
+            LOG.error(output.get('message') or str(error))
+        return self.COLUMNS, [(c.get('check'), c.get('result'),
+                               c.get('detail')) for c in checks]
 
 
 class FFWDUpgradeRun(FFWDUpgradeBase):
@@ -546,6 +609,7 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             help='Let --from or --restart run a finished DB sync step (8) '
                  'again; refused without it (only after restoring the '
                  'databases).')
+        add_skip_preflight_option(parser)
         parser.add_argument('--tags', help='Ansible --tags.')
         parser.add_argument('--skip-tags', help='Ansible --skip-tags.')
         parser.add_argument(
@@ -579,6 +643,8 @@ class FFWDUpgradeRun(FFWDUpgradeBase):
             'verbosity': max(self.app.options.verbose_level - 1, 0),
             'timeout': parsed_args.timeout}
         workflow_input.update(resume_input(parsed_args, playbook))
+        if parsed_args.skip_preflight:
+            workflow_input['skip_preflight'] = True
         try:
             if parsed_args.extra_vars:
                 workflow_input['extra_vars'] = inputs.parse_extra_vars(

@@ -35,6 +35,7 @@ import uuid
 from mistral_lib import actions
 
 from tripleo_ffu.actions import ansible as ansible_action
+from tripleo_ffu.actions import preflight as preflight_action
 from tripleo_ffu.actions import lock as lock_action
 from tripleo_ffu.ansible import runner
 from tripleo_ffu import locks
@@ -47,8 +48,9 @@ from tripleo_ffu.workflows import follow
 
 # The workbook's run workflow, task by task, as run_here() does it; the
 # notification is the one step it leaves out.
-SEQUENCE = ('tripleo_ffu.step_lock', 'tripleo_ffu.ansible_playbook',
-            'tripleo_ffu.notify', 'tripleo_ffu.step_unlock')
+SEQUENCE = ('tripleo_ffu.step_lock', 'tripleo_ffu.preflight',
+            'tripleo_ffu.ansible_playbook', 'tripleo_ffu.notify',
+            'tripleo_ffu.step_unlock')
 
 
 class LocalRunError(errors.FFUError):
@@ -98,11 +100,17 @@ _Execution = collections.namedtuple('_Execution', 'workflow_execution_id')
 def _run_following(workflow_input, work_dir, execution_id, stack, write,
                    verbose, poll_s):
     kwargs = {k: v for k, v in workflow_input.items()
-              if k not in ('queue_name',)}
+              if k not in ('queue_name', 'skip_preflight')}
     kwargs['work_dir'] = work_dir
     action = ansible_action.AnsiblePlaybookAction(**kwargs)
     context = _Context(security=None,
                        execution=_Execution(execution_id))
+    checked = preflight_action.PreflightAction(
+        stack, work_dir, step='run',
+        skip=workflow_input.get('skip_preflight', False)).run(context)
+    if isinstance(checked, actions.Result):
+        return checked
+    write(checked['message'])
     outcome = {}
 
     def target():

@@ -372,7 +372,7 @@ class TestCrashes(SafetyTestCase):
         # The go/no-go says so too, and exits non-zero.
         checked = self.openstack('preflight', '-f', 'json')
         self.assertNotEqual(0, checked.rc, checked)
-        rows = {r['Check']: r for r in json.loads(checked.out)}
+        rows = {r['Check']: r for r in json.loads(checked.stdout)}
         self.assertEqual('fail', rows['Stack overcloud']['Result'])
         self.assertIn('the Heat engine that ran that operation has stopped',
                       rows['Stack overcloud']['Detail'])

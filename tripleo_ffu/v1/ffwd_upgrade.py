@@ -557,7 +557,8 @@ class FFWDUpgradePreflight(command.Lister):
         self.failed = error is not None or any(
             c.get('result') == 'fail' for c in checks)
         if self.failed:
-            LOG.error(output.get('message') or str(error))
+            # Beside the table (stdout stays the table, for -f json).
+            self.app.stderr.write('%s\n' % (output.get('message') or error))
         return self.COLUMNS, [(c.get('check'), c.get('result'),
                                c.get('detail')) for c in checks]
 

@@ -28,6 +28,9 @@ ended with no host failed. A failed (not ignored) or unreachable result
 fails it; a playbook that starts while it was still running (the one
 before was killed) leaves it interrupted. The newest run of a pair wins.
 
+A re-run skips what each host finished, except step 0 of a release whose
+other steps are not all skipped: it registers the facts they test.
+
 Resume: the downloaded FFU task files include each step only when its
 `release:step` is not in the `tripleo_ffu_skip_steps` extra var
 (playbooks.py adds that condition at prepare), a mapping of host (or
@@ -237,6 +240,7 @@ def plan(journal_events, resume_from=None, restart=False,
         skip = {'all': pairs_before(*parse_pair(resume_from))}
     else:
         skip = dict((host, keys) for host, keys in done.items() if keys)
+    skip = dict((host, keep_fact_steps(keys)) for host, keys in skip.items())
     skipped, repeats = {}, {}
     for host, keys in done.items():
         skipped_here = set(skip.get(host, []) + skip.get('all', []))
@@ -255,6 +259,27 @@ def plan(journal_events, resume_from=None, restart=False,
             'first (openstack overcloud ffwd-upgrade restore), say so '
             'with --repeat-db-sync' % describe(repeats))
     return skip, skipped, repeats
+
+
+# The step of each release that only looks (checks, facts): later steps of
+# the release use what it registers, so it runs again whenever they do.
+FACT_STEP = 0
+
+
+def keep_fact_steps(keys):
+    """`keys` to skip, without the fact step of a release left unfinished.
+
+    A release whose steps are not all skipped runs some of them, and those
+    need the facts its step 0 registers (THT's tasks register at step 0
+    what they test at the steps after it).
+    """
+    by_release = {}
+    for key in keys:
+        release, _, step = key.partition(':')
+        by_release.setdefault(release, set()).add(int(step))
+    return [key for key in keys
+            if walk_index(key)[1] != FACT_STEP or
+            by_release[key.partition(':')[0]] >= set(STEPS)]
 
 
 def compress(keys):

@@ -129,12 +129,15 @@ class TestPlan(base.TestCase):
 
     def test_resume_skips_what_each_host_finished(self):
         skip, skipped, repeats = journal.plan(self.events)
-        self.assertEqual(18, len(skip['c0']))
+        # Step 0 of a release left unfinished runs again: the steps after
+        # it test the facts it registers.
+        self.assertEqual(17, len(skip['c0']))
         self.assertNotIn('pike:8', skip['c0'])
-        self.assertEqual(['ocata:0', 'ocata:1', 'ocata:2', 'ocata:3',
-                          'pike:0', 'pike:1', 'pike:2', 'pike:3'],
-                         skip['n0'])
-        self.assertEqual('c0: ocata 0-9, pike 0-7; n0: ocata 0-3, pike 0-3',
+        self.assertNotIn('pike:0', skip['c0'])
+        self.assertIn('ocata:0', skip['c0'])
+        self.assertEqual(['ocata:1', 'ocata:2', 'ocata:3', 'pike:1',
+                          'pike:2', 'pike:3'], skip['n0'])
+        self.assertEqual('c0: ocata 0-9, pike 1-7; n0: ocata 1-3, pike 1-3',
                          journal.describe(skipped))
         self.assertEqual({}, repeats)
 
@@ -149,6 +152,9 @@ class TestPlan(base.TestCase):
         self.assertEqual({'c0': ['ocata:8']}, repeats)
 
     def test_from_a_step(self):
+        skip, _, _ = journal.plan(self.events, resume_from='pike:4')
+        self.assertNotIn('pike:0', skip['all'])
+        self.assertIn('pike:3', skip['all'])
         skip, skipped, _ = journal.plan(self.events, resume_from='pike:0')
         self.assertEqual(['ocata:%d' % s for s in range(10)],
                          [k for k in skip['all'] if k.startswith('ocata')])

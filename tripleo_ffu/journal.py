@@ -256,8 +256,8 @@ def plan(journal_events, resume_from=None, restart=False,
             'step: its migrations ran; running them again on a database '
             'a release ahead is not safe). Resume without --from/--restart '
             'to skip what finished, or, if you restored the databases '
-            'first (openstack overcloud ffwd-upgrade restore), say so '
-            'with --repeat-db-sync' % describe(repeats))
+            'from your backup first, say so with --repeat-db-sync'
+            % describe(repeats))
     return skip, skipped, repeats
 
 

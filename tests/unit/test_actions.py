@@ -604,6 +604,55 @@ class TestAnsibleAction(base.TestCase):
             return_value=dict(base_result, **result))).mock
         return start, wait, base_result
 
+    def _journal_with_h_at(self, *pairs):
+        path = journal.journal_file(self.work_dir, 'oc')
+        journal.make_state_dir(self.work_dir, 'oc')
+        with open(path, 'w') as f:
+            for n, (release, step) in enumerate(pairs):
+                f.write(json.dumps({'event': 'runner_on_ok', 'time': n,
+                                    'event_data': {
+                                        'host': 'h', 'task': 't',
+                                        'release': release,
+                                        'step': str(step)}}) + '\n')
+            f.write(json.dumps({'event': 'playbook_on_stats',
+                                'time': 99, 'event_data': {}}) + '\n')
+
+    def test_resume_skips_through_the_extra_vars(self):
+        self._config_with_host_h()
+        self._journal_with_h_at(*[('ocata', s) for s in range(10)])
+        start, wait, _ = self._mock_runner()
+        # A config prepared before resume points existed cannot skip.
+        refused = self._action().run(context()).error
+        self.assertIn('was downloaded by an earlier tripleo-ffu', refused)
+        self.assertIn('h: ocata 0-9', refused)
+        self.assertFalse(start.called)
+        with open(os.path.join(self.config_dir, paths.HYGIENE_REPORT),
+                  'w') as f:
+            f.write('resume_points:\n- {file: f.yaml, include: x.yaml}\n')
+        result = self._action().run(context())
+        self.assertIn('Skipped what the journal shows finished (h: ocata '
+                      '0-9).', result['message'])
+        argv = start.call_args[0][1]
+        extra = argv[argv.index('--extra-vars') + 1]
+        with open(extra.lstrip('@')) as f:
+            self.assertEqual(
+                {journal.SKIP_VAR: {'h': ['ocata:%d' % s
+                                          for s in range(10)]}},
+                json.load(f))
+        # --restart would run ocata's DB sync again: refused first.
+        refused = self._action(restart=True).run(context()).error
+        self.assertIn('this run would run again h: ocata 8', refused)
+        self.assertEqual('SUCCESS', self._action(
+            restart=True, repeat_db_sync=True).run(context())['status'])
+
+    def test_tag_runs_neither_journal_nor_skip(self):
+        self._config_with_host_h()
+        self._journal_with_h_at(('ocata', 0))
+        start, _, _ = self._mock_runner()
+        self._action(tags='x').run(context())
+        self.assertIsNone(start.call_args[0][3])
+        self.assertNotIn('--extra-vars', ' '.join(start.call_args[0][1]))
+
     def test_result_shapes(self):
         self._config_with_host_h()
         start, wait, base_result = self._mock_runner()

@@ -123,6 +123,30 @@ class TestOptions(CommandTestCase):
                           ffwd_upgrade.run_target,
                           self.check_parser(cmd, ['--nodes', ',']))
 
+    def test_run_resume_options(self):
+        cmd = self.command(ffwd_upgrade.FFWDUpgradeRun)
+        walk = 'fast_forward_upgrade_playbook.yaml'
+        self.assertEqual({}, ffwd_upgrade.resume_input(
+            self.check_parser(cmd, []), walk))
+        self.assertEqual(
+            {'resume_from': 'pike:4', 'restart': False,
+             'repeat_db_sync': True},
+            ffwd_upgrade.resume_input(self.check_parser(
+                cmd, ['--from', 'pike:4', '--repeat-db-sync']), walk))
+        self.assertRaises(base.ParserError, self.check_parser, cmd,
+                          ['--from', 'pike:4', '--restart'])
+        e = self.assertRaises(
+            ffwd_upgrade.errors.FFUError, ffwd_upgrade.resume_input,
+            self.check_parser(cmd, ['--from', 'pike']), walk)
+        self.assertIn('"pike" is not <release>:<step>', str(e))
+        self.assertIn('nothing was started', str(e))
+        e = self.assertRaises(
+            ffwd_upgrade.errors.FFUError, ffwd_upgrade.resume_input,
+            self.check_parser(cmd, ['--restart']), ['upgrade_steps.yaml'])
+        self.assertIn('choose the steps of the walk', str(e))
+        self.assertTrue(self.check_parser(cmd, ['--skip-preflight'])
+                        .skip_preflight)
+
     def test_environment_files_keep_order(self):
         cmd = self.command(ffwd_upgrade.FFWDUpgradePrepare)
         args = self.check_parser(cmd, ['-e', 'a', '--environment-file', 'b',

@@ -92,9 +92,15 @@ class State(object):
                 '$TRIPLEO_FFU_SANDBOX_DIR)' % self.state_dir)
 
     def save_info(self):
-        # Private: it holds Heat's auth encryption key.
-        with files.open_private(self.info_file) as f:
+        # Private: it holds Heat's auth encryption key. Replaced in one
+        # rename: the deployment agent and the tests read it while the
+        # CLI writes it, and a reader that met a half-written file took
+        # it for empty (a process that then saved its "empty" copy lost
+        # the ports and keys of the whole sandbox).
+        staging = '%s.%d' % (self.info_file, os.getpid())
+        with files.open_private(staging) as f:
             json.dump(self.info, f, indent=2, sort_keys=True)
+        os.replace(staging, self.info_file)
 
     def make_dirs(self):
         for directory in (self.state_dir, self.logs_dir, self.run_dir,

@@ -244,12 +244,17 @@ class TestErrors(base.FunctionalTestCase):
         stamp = self.sandbox.heat_client().stacks.get(
             'overcloud').updated_time
         result = self.prepare('--stack', 'nope')
-        self.assertFailed(result, 'Stack nope not found in Heat')
+        # Said by the pre-flight, before anything changes.
+        self.assertFailed(result, 'Pre-flight failed 1 check(s): Stack nope '
+                                  '(not found in Heat)')
         self.assertEqual(stamp, self.sandbox.heat_client().stacks.get(
             'overcloud').updated_time)
 
     def test_run_before_prepare(self):
         result = self.openstack('run', '--yes', '--stack', 'never-prepared')
+        self.assertFailed(result, 'Stack never-prepared (not found in Heat)')
+        result = self.openstack('run', '--yes', '--stack', 'never-prepared',
+                                '--skip-preflight')
         self.assertFailed(result, 'No downloaded config for stack '
                                   'never-prepared',
                           'run "openstack overcloud ffwd-upgrade prepare" '

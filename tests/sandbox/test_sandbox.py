@@ -471,3 +471,21 @@ class TestDistributions(base.TestCase):
             os.path.abspath(__file__))))
         with open(os.path.join(root, 'sandbox', 'requirements.txt')) as f:
             self.assertIn('tripleo-ffu', f.read().split())
+
+
+class TestStateFile(base.TestCase):
+
+    def test_info_replaced_whole_and_never_saved_from_an_empty_copy(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        box = sandbox_mod.Sandbox(tmp, out=lambda *a: None)
+        box.info.update(heat_port=1, node_net=42)
+        box.save_info()
+        self.assertEqual(['sandbox.json'], [
+            n for n in os.listdir(tmp) if n.startswith('sandbox.json')])
+        self.assertEqual(0o600, stat.S_IMODE(os.stat(box.info_file).st_mode))
+        self.assertEqual(42, sandbox_mod.Sandbox(tmp).containers.net)
+        # A process that read no sandbox must not pick (and save) a net.
+        empty = sandbox_mod.Sandbox(self.useFixture(
+            fixtures.TempDir()).path)
+        self.assertRaises(sandbox_mod.SandboxError,
+                          lambda: empty.containers.net)

@@ -13,6 +13,7 @@
 """The go/no-go pre-flight, run on the Mistral executor (preflight.py)."""
 
 import json
+import logging
 import os
 import subprocess
 
@@ -37,6 +38,7 @@ from tripleo_ffu import preflight
 from tripleo_ffu import stacks
 from tripleo_ffu.workflows import registration
 
+LOG = logging.getLogger(__name__)
 RECORD_FILE = 'preflight.jsonl'
 NODE_TIMEOUT_S = 180
 
@@ -65,7 +67,7 @@ class PreflightAction(actions.Action):
     def run(self, context):
         work_dir = contract.resolve_work_dir(self.work_dir)
         execution_id = context.execution.workflow_execution_id
-        state_dir = journal.make_state_dir(work_dir, self.stack)
+        state_dir = journal.state_dir(work_dir, self.stack)
         if self.skip:
             self._record(state_dir, execution_id, [], skipped=True)
             return {'status': 'SUCCESS', 'checks': [], 'skipped': True,
@@ -174,6 +176,8 @@ class PreflightAction(actions.Action):
                    execution_id):
         """The nodes answer the node playbook over the inventory's SSH."""
         directory = os.path.join(state_dir, 'preflight')
+        journal.make_state_dir(os.path.dirname(os.path.dirname(state_dir)),
+                               os.path.basename(state_dir))
         compat.makedirs(directory, 0o700)
         playbook = os.path.join(directory, 'node-checks.yaml')
         with files.open_private(playbook) as f:
@@ -200,11 +204,20 @@ class PreflightAction(actions.Action):
         return preflight.node_rows(found, hosts, error_line)
 
     def _record(self, state_dir, execution_id, rows, skipped=False):
-        """Each pre-flight (or its skip) in the stack's state, a line."""
-        with files.open_private(os.path.join(state_dir, RECORD_FILE),
-                                append=True) as f:
-            f.write(json.dumps({'time': locks.now(), 'step': self.step,
-                                'execution_id': execution_id,
-                                'skipped': skipped, 'verdict': None if
-                                skipped else preflight.verdict(rows),
-                                'checks': rows}, sort_keys=True) + '\n')
+        """Each pre-flight (or its skip) in the stack's state, a line.
+
+        Best effort: a full work dir is one of the things it reports.
+        """
+        try:
+            journal.make_state_dir(os.path.dirname(os.path.dirname(
+                state_dir)), os.path.basename(state_dir))
+            with files.open_private(os.path.join(state_dir, RECORD_FILE),
+                                    append=True) as f:
+                f.write(json.dumps({'time': locks.now(), 'step': self.step,
+                                    'execution_id': execution_id,
+                                    'skipped': skipped, 'verdict': None if
+                                    skipped else preflight.verdict(rows),
+                                    'checks': rows}, sort_keys=True) + '\n')
+        except EnvironmentError as e:
+            LOG.warning('Could not record the pre-flight in %s: %s',
+                        state_dir, e)

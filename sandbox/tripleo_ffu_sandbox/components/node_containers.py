@@ -302,6 +302,8 @@ class NodeContainers(state.Component):
         """
         info = self.state.info
         if not info.get('node_net'):
+            # Never chosen (and saved) from a copy without the sandbox.
+            self.state.require()
             import random
             candidates = list(range(11, 250))
             random.shuffle(candidates)

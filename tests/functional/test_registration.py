@@ -26,6 +26,8 @@ class TestRegistration(base.FunctionalTestCase):
         self.assertEqual({'tripleo.ffwd_upgrade.v1.prepare',
                           'tripleo.ffwd_upgrade.v1.run',
                           'tripleo.ffwd_upgrade.v1.converge',
+                          'tripleo.ffwd_upgrade.v1.abort',
+                          'tripleo.ffwd_upgrade.v1.preflight',
                           'tripleo.ffwd_upgrade.v1.update_and_wait'},
                          set(workflows))
         for workflow in workflows.values():

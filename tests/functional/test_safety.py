@@ -270,14 +270,17 @@ class TestCrashes(SafetyTestCase):
         self.addCleanup(self.free_stack, execution_id)
         self.wait_until(lambda: 'pike' in read(record['events_file']), 120,
                         'the walk did not reach pike')
+        # Mistral back for the tests after this one, whatever happens here.
+        self.addCleanup(self.sandbox_up)
         os.kill(self._mistral_pid(), signal.SIGKILL)
         out, _ = cli.communicate(timeout=60)
         self.assertNotEqual(0, cli.returncode, out)
         self.assertIn('Mistral is unreachable', out)
         self.assertIn('Execution %s had not ended when Mistral stopped '
                       'answering.' % execution_id, out)
-        # Ansible did not go on alone: it was stopped with its executor.
-        self.wait_until(lambda: not locks.group_alive(record), 30,
+        # Ansible did not go on alone: it was stopped with its executor
+        # (SIGTERM, then SIGKILL after supervise.KILL_GRACE_S).
+        self.wait_until(lambda: not locks.group_alive(record), 45,
                         'ansible-playbook outlived its executor')
         self.sandbox_up()
 

@@ -40,7 +40,10 @@ def stop_group(signum, frame):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.killpg(0, signal.SIGTERM)
     killer = threading.Timer(KILL_GRACE_S, os.killpg, (0, signal.SIGKILL))
-    killer.daemon = True
+    # Not a daemon: the group's members that outlive SIGTERM (a module
+    # that ignores it) are killed even when ansible-playbook itself ended
+    # at once; the supervisor goes with them.
+    killer.daemon = False
     killer.start()
 
 

@@ -556,7 +556,9 @@ class TestSecrets(SafetyTestCase):
             time.sleep(0.3)
         out, _ = proc.communicate(timeout=600)
         self.assertEqual(0, proc.returncode, out)
-        commands = [c for c in seen if b'ansible-playbook' in c]
+        # This sandbox's (another may run on the machine).
+        commands = [c for c in seen if b'ansible-playbook' in c and
+                    self.work_dir.encode() in c]
         self.assertTrue(commands, 'no ansible-playbook seen running')
         self.assertEqual(
             [], [c for c in seen if self.PS_SECRET.encode() in c])

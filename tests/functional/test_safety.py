@@ -29,6 +29,7 @@ import time
 import fixtures
 
 from tests.functional import base
+from tripleo_ffu.ansible import runner
 from tripleo_ffu import locks
 from tripleo_ffu import contract
 from tripleo_ffu import paths
@@ -270,8 +271,11 @@ class TestCrashes(SafetyTestCase):
         self.addCleanup(self.free_stack, execution_id)
         self.wait_until(lambda: 'pike' in read(record['events_file']), 120,
                         'the walk did not reach pike')
-        # Mistral back for the tests after this one, whatever happens here.
+        # Mistral back for the tests after this one, whatever happens here,
+        # and no Ansible of this test left holding the stack.
         self.addCleanup(self.sandbox_up)
+        self.addCleanup(lambda: locks.group_alive(record) and
+                        runner.stop_group(int(record['pid'])))
         os.kill(self._mistral_pid(), signal.SIGKILL)
         out, _ = cli.communicate(timeout=60)
         self.assertNotEqual(0, cli.returncode, out)

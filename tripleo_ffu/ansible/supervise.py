@@ -24,27 +24,27 @@ its forks running), then SIGKILLs what is left after a grace period.
 The exit status is the command's.
 """
 
-import errno
 import os
 import signal
 import subprocess
 import sys
-import threading
+import time
 
 KILL_GRACE_S = 20
-stopping = threading.Event()
+POLL_S = 0.5
+# When the stop began (empty: not stopping). The handler only records it
+# and signals the group: no lock, no thread (a handler that started a
+# Timer thread once deadlocked on a futex, and Ansible outlived its
+# executor); the main loop does the rest.
+stopping = []
 
 
 def stop_group(signum, frame):
-    stopping.set()
+    if stopping:
+        return
+    stopping.append(time.time())
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.killpg(0, signal.SIGTERM)
-    killer = threading.Timer(KILL_GRACE_S, os.killpg, (0, signal.SIGKILL))
-    # Not a daemon: the group's members that outlive SIGTERM (a module
-    # that ignores it) are killed even when ansible-playbook itself ended
-    # at once; the supervisor goes with them.
-    killer.daemon = False
-    killer.start()
 
 
 def main(argv=None):
@@ -56,16 +56,20 @@ def main(argv=None):
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, stop_group)
     child = subprocess.Popen(argv)
-    if stopping.is_set():
+    if stopping:
         # Stopped while starting it: the group signal may have missed it.
         child.terminate()
     while True:
-        try:
-            rc = child.wait()
+        rc = child.poll()
+        if rc is not None:
             break
-        except OSError as e:  # EINTR on Pythons before PEP 475
-            if e.errno != errno.EINTR:
-                raise
+        if stopping and time.time() - stopping[0] > KILL_GRACE_S:
+            os.killpg(0, signal.SIGKILL)
+        time.sleep(POLL_S)
+    if stopping:
+        # What outlived SIGTERM (a module that ignores it) goes too, and
+        # the supervisor with it.
+        os.killpg(0, signal.SIGKILL)
     return rc if rc >= 0 else 128 - rc
 
 

@@ -24,8 +24,8 @@ import re
 
 import yaml
 
-from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import compat
+from tripleo_ffu import contract
 from tripleo_ffu import journal
 
 PASS, WARN, FAIL = 'pass', 'warn', 'fail'
@@ -143,8 +143,6 @@ def _release_list(value):
 
 def playbook_releases(config_dir):
     """The releases the downloaded walk sets (`releases`), or None."""
-    from tripleo_ffu import contract
-
     try:
         with open(os.path.join(config_dir, contract.DEFAULT_PLAYBOOK)) as f:
             plays = yaml.safe_load(f)
@@ -245,8 +243,3 @@ def failed_sentence(rows):
     failed = [r for r in rows if r['result'] == FAIL]
     return 'Pre-flight failed %d check(s): %s' % (len(failed), '; '.join(
         '%s (%s)' % (r['check'], r['detail']) for r in failed))
-
-
-# Events of the node playbook (for node_rows), read with the project's
-# reader; kept here so that the action stays thin.
-read_events = events_mod.read_new_events

@@ -69,7 +69,7 @@ class PreflightAction(actions.Action):
         execution_id = context.execution.workflow_execution_id
         state_dir = journal.state_dir(work_dir, self.stack)
         if self.skip:
-            self._record(state_dir, execution_id, [], skipped=True)
+            self._record(work_dir, execution_id, [], skipped=True)
             return {'status': 'SUCCESS', 'checks': [], 'skipped': True,
                     'message': 'Pre-flight skipped, as asked; recorded in '
                                '%s.' % os.path.join(state_dir, RECORD_FILE)}
@@ -89,9 +89,9 @@ class PreflightAction(actions.Action):
                 'none in %s yet: run prepare, then the pre-flight again for '
                 'the walk, runtime and node checks' % config_dir))
         else:
-            rows += self._config_rows(config_dir, inventory, state_dir,
+            rows += self._config_rows(config_dir, inventory, work_dir,
                                       execution_id)
-        self._record(state_dir, execution_id, rows)
+        self._record(work_dir, execution_id, rows)
         result = {'status': 'SUCCESS', 'checks': rows, 'skipped': False,
                   'verdict': preflight.verdict(rows)}
         if result['verdict'] == preflight.FAIL:
@@ -156,7 +156,7 @@ class PreflightAction(actions.Action):
                 '' if current else '; the workbook differs from the '
                 'package\'s (the CLI registers it again)'))
 
-    def _config_rows(self, config_dir, inventory, state_dir, execution_id):
+    def _config_rows(self, config_dir, inventory, work_dir, execution_id):
         rows = [preflight.releases_row(preflight.playbook_releases(
             config_dir)), preflight.workaround_row(config_dir)]
         try:
@@ -169,15 +169,14 @@ class PreflightAction(actions.Action):
         rows += preflight.runtime_rows(version, ansible_playbook, blocking)
         if version:
             rows += self._node_rows(ansible_playbook, config_dir, inventory,
-                                    state_dir, execution_id)
+                                    work_dir, execution_id)
         return rows
 
-    def _node_rows(self, ansible_playbook, config_dir, inventory, state_dir,
+    def _node_rows(self, ansible_playbook, config_dir, inventory, work_dir,
                    execution_id):
         """The nodes answer the node playbook over the inventory's SSH."""
-        directory = os.path.join(state_dir, 'preflight')
-        journal.make_state_dir(os.path.dirname(os.path.dirname(state_dir)),
-                               os.path.basename(state_dir))
+        directory = os.path.join(
+            journal.make_state_dir(work_dir, self.stack), 'preflight')
         compat.makedirs(directory, 0o700)
         playbook = os.path.join(directory, 'node-checks.yaml')
         with files.open_private(playbook) as f:
@@ -198,19 +197,19 @@ class PreflightAction(actions.Action):
                 stderr=subprocess.STDOUT, preexec_fn=os.setsid)
         if not compat.wait(proc, self.node_timeout):
             runner.stop_group(proc.pid, reap=proc.poll)
-        found, _ = preflight.read_events(events_file, 0)
+        found, _ = events.read_new_events(events_file, 0)
         with open(output) as f:
             error_line = events.first_error_line(f.read())
         return preflight.node_rows(found, hosts, error_line)
 
-    def _record(self, state_dir, execution_id, rows, skipped=False):
+    def _record(self, work_dir, execution_id, rows, skipped=False):
         """Each pre-flight (or its skip) in the stack's state, a line.
 
         Best effort: a full work dir is one of the things it reports.
         """
+        state_dir = journal.state_dir(work_dir, self.stack)
         try:
-            journal.make_state_dir(os.path.dirname(os.path.dirname(
-                state_dir)), os.path.basename(state_dir))
+            journal.make_state_dir(work_dir, self.stack)
             with files.open_private(os.path.join(state_dir, RECORD_FILE),
                                     append=True) as f:
                 f.write(json.dumps({'time': locks.now(), 'step': self.step,

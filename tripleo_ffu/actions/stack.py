@@ -60,6 +60,23 @@ def existing_stack(heat, name):
                   'OVERCLOUD_STACK_NAME)' % name)
 
 
+def idle_stack(heat, name, before):
+    """The stack, or the error result: not found, or busy (stuck or not).
+
+    `before`: what waits for the running operation ("starting the upgrade
+    step", "aborting").
+    """
+    stack = existing_stack(heat, name)
+    if isinstance(stack, actions.Result):
+        return stack
+    if stack.stack_status.endswith('IN_PROGRESS'):
+        return actions.Result(
+            error=stacks.stuck_reason(heat, stack, name) or
+            'Stack %s is %s: wait for that operation to finish before %s'
+            % (name, stack.stack_status, before))
+    return stack
+
+
 def failed(stack_status, message, failures=()):
     """The error result of a wait: {status: FAILED, message, ...}."""
     return actions.Result(error={'status': 'FAILED', 'message': message,
@@ -141,15 +158,9 @@ class UpdateStackAction(actions.Action):
 
     def _update(self, context):
         heat = clients.heat_client(context, self.heat_url)
-        stack = existing_stack(heat, self.stack)
+        stack = idle_stack(heat, self.stack, 'starting the upgrade step')
         if isinstance(stack, actions.Result):
             return stack
-        if stack.stack_status.endswith('IN_PROGRESS'):
-            return actions.Result(
-                error=stacks.stuck_reason(heat, stack, self.stack) or
-                'Stack %s is %s: wait for that operation to finish '
-                'before starting the upgrade step'
-                % (self.stack, stack.stack_status))
         state_path = os.path.join(paths.config_dir(
             contract.resolve_work_dir(self.work_dir), self.stack),
             paths.STACK_STATE)
@@ -240,14 +251,9 @@ class AbortStackAction(actions.Action):
             self.stack, cause))
     def run(self, context):
         heat = clients.heat_client(context, self.heat_url)
-        stack = existing_stack(heat, self.stack)
+        stack = idle_stack(heat, self.stack, 'aborting')
         if isinstance(stack, actions.Result):
             return stack
-        if stack.stack_status.endswith('IN_PROGRESS'):
-            return actions.Result(
-                error=stacks.stuck_reason(heat, stack, self.stack) or
-                'Stack %s is %s: wait for that operation to finish '
-                'before aborting' % (self.stack, stack.stack_status))
         work_dir = contract.resolve_work_dir(self.work_dir)
         saved = restore_points.read(work_dir, self.stack)
         refused = self.refusal(work_dir, saved, stack)

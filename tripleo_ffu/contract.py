@@ -24,7 +24,7 @@ know: the CLI's --ssh-user, the workflows' and actions' node_user input
 import os
 
 WORKBOOK_NAME = 'tripleo.ffwd_upgrade.v1'
-STEPS = ('prepare', 'run', 'converge', 'abort')
+STEPS = ('prepare', 'run', 'converge', 'abort', 'restore')
 # Workflows that check without changing anything: they take no lock.
 CHECKS = ('preflight',)
 
@@ -51,6 +51,8 @@ OUTPUT_KEYS = {
     'converge': ('status', 'message', 'work_dir', 'stack_status'),
     'abort': ('status', 'message', 'work_dir', 'stack_status',
               'restore_point'),
+    'restore': ('status', 'message', 'work_dir', 'release', 'restored',
+                'log_path'),
 }
 
 # Where an action finds a service when no catalog names it (an undercloud

@@ -44,6 +44,7 @@ import yaml
 
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu import compat
+from tripleo_ffu import db_dumps
 from tripleo_ffu import paths
 
 STATE_DIR = 'tripleo-ffu-state'
@@ -66,6 +67,8 @@ ONCE_STEPS = (8,)
 
 RUNNING, FINISHED, FAILED = 'running', 'finished', 'failed'
 INTERRUPTED, STOPPED = 'interrupted', 'stopped'
+# Finished, then undone: the databases went back to before its DB sync.
+RESTORED = 'restored'
 
 
 def state_dir(work_dir, stack):
@@ -118,8 +121,10 @@ def entries(journal_events):
     """{host: {pair key: entry}} in walk order of first start.
 
     An entry: release, step, state (running, finished, failed,
-    interrupted, stopped), started, ended, seconds, playbook, ran (a task
-    of it ran, not only skipped ones), task (the failed one), message.
+    interrupted, stopped, restored), started, ended, seconds, playbook,
+    ran (a task of it ran, not only skipped ones), task (the failed one),
+    message. A DB restore of a release leaves its DB sync step and every
+    pair after it restored, on every host: they run again.
     """
     hosts = collections.OrderedDict()
     current = {}   # host -> entry of the pair it is in
@@ -139,6 +144,15 @@ def entries(journal_events):
             for host in list(current):
                 close(host, INTERRUPTED, when)
             playbook, failed_here = data.get('playbook'), False
+            continue
+        if kind == db_dumps.RESTORE_EVENT:
+            undone = walk_index(pair_key(data.get('release'),
+                                         db_dumps.DB_SYNC_STEP))
+            for host_entries in hosts.values():
+                for key, entry in host_entries.items():
+                    if (walk_index(key) >= undone and
+                            entry['state'] == FINISHED):
+                        entry['state'] = RESTORED
             continue
         if kind == 'playbook_on_stats':
             # A host stopped because another failed (any_errors_fatal)
@@ -322,5 +336,10 @@ def summary(journal_events):
             elif entry['state'] in (INTERRUPTED, STOPPED, RUNNING):
                 parts.append('%s %s' % (entry['state'],
                                         key.replace(':', ' step ')))
+        restored = [k for k, e in host_entries.items()
+                    if e['state'] == RESTORED]
+        if restored:
+            parts.append('to run again after a DB restore %s'
+                         % compress(restored))
         lines.append((host, '; '.join(parts) or 'nothing of the walk yet'))
     return lines

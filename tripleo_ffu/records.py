@@ -23,6 +23,7 @@ to the work dir (another host, another user) they return None.
 import os
 
 from tripleo_ffu.ansible import events as events_mod
+from tripleo_ffu import db_dumps
 from tripleo_ffu import journal
 from tripleo_ffu import locks
 from tripleo_ffu import runs
@@ -116,11 +117,15 @@ def run_details(record):
     if record.get('skipped'):
         fields.append(('Skipped (resume)',
                        journal.describe(record['skipped'])))
-    where = journal.summary(journal.read(record.get('journal_file') or ''))
+    found = journal.read(record.get('journal_file') or '')
+    where = journal.summary(found)
     if where:
         fields.append(('Journal', '%s (%s)' % (
             '; '.join('%s: %s' % line for line in where),
             record['journal_file'])))
+    dumps = db_dumps.manifests(found)
+    if dumps:
+        fields.append(('Database dumps', db_dumps.describe(dumps)))
     fields.append(('Run record', '%s (log %s%s; by hand: %s)' % (
         os.path.dirname(record.get('events_file') or ''),
         record.get('log_path'),

@@ -220,6 +220,60 @@ class TestQueensNodes(QueensTestCase):
         self.assertWalkedOcataThenPike()
         self.assertEqual([], probe.misses)
 
+    def test_db_restore_after_pike_migrations_then_resume(self):
+        """The dump before pike's DB sync brings the database back."""
+        # The walk stops just after pike's DB sync: the first package
+        # update from the queens repos (the final release's tasks).
+        self.on_node(CONTROLLER, "echo 'yum when-repo=queens' | sudo tee "
+                                 "/etc/tripleo-ffu-node/fail-on")
+        failed = self.openstack('run', '--yes', '--stack', STACK)
+        self.assertNotEqual(0, failed.rc, failed)
+        self.assertIn('%s finished ocata 0-9, pike 0-9 (' % CONTROLLER,
+                      failed.out)
+        self.assertIn('Database dumps (to go back to before a release\'s DB '
+                      'sync: "openstack overcloud ffwd-upgrade restore '
+                      '--release <release>"): ocata on %s (keystone, '
+                      'nova_cell0, ' % CONTROLLER, failed.out)
+        self.assertIn('; pike on %s (keystone, nova_cell0, ' % CONTROLLER,
+                      failed.out)
+        migrated = [(m['release'], m['name'])
+                    for m in self.node(CONTROLLER)['migrations']]
+        self.assertIn(('pike', '023_contract_add_second_password_column'),
+                      migrated)
+        # Every database of the node's MariaDB, checksummed.
+        self.assertEqual(
+            ['SHA256SUMS', 'keystone.sql.gz', 'manifest.json',
+             'nova_cell0.sql.gz'],
+            sorted(self.on_node(CONTROLLER, 'sudo ls /var/lib/tripleo-ffu/'
+                                            'db-dumps/pike').split()))
+
+        restored = self.openstack('restore', '--yes', '--stack', STACK,
+                                  '--release', 'pike')
+        self.assertEqual(0, restored.rc, restored)
+        self.assertIn('Databases restored to before the pike DB sync: pike '
+                      'on %s (keystone, nova_cell0, ' % CONTROLLER,
+                      restored.out)
+        self.assertIn('FFWD Upgrade Restore on stack %s complete.' % STACK,
+                      restored.out)
+        # The node's migrations table: pike's are gone, the rest kept.
+        self.assertEqual([m for m in migrated if m[0] != 'pike'],
+                         [(m['release'], m['name'])
+                          for m in self.node(CONTROLLER)['migrations']])
+
+        # The next run does pike's DB sync again, without --repeat-db-sync.
+        self.on_node(CONTROLLER, 'sudo rm /etc/tripleo-ffu-node/fail-on')
+        with base.WorkloadProbe(self.workload) as probe:
+            resumed = self._step('run')
+        self.assertIn('Skipped what the journal shows finished (%s: ocata '
+                      '0-9, pike 1-7; %s: ocata 0-9, pike 1-7)'
+                      % (CONTROLLER, COMPUTE), resumed.out)
+        syncs = [line.split(' by ')[1] for line in
+                 self.node(CONTROLLER)['history']
+                 if 'keystone-manage db_sync by' in line]
+        self.assertEqual(['ocata code', 'pike code', 'pike code'], syncs)
+        self.assertWalkedOcataThenPike()
+        self.assertEqual([], probe.misses)
+
     def test_a_failed_host_then_the_command_the_message_gives(self):
         # The advised next step works as written: the controller has
         # moved on to pike and would refuse to walk ocata again.

@@ -935,7 +935,7 @@ class TestEveryActionFailsOneWay(base.TestCase):
         import importlib
 
         entries = base.setup_cfg_entry_points('mistral.actions')
-        self.assertEqual(11, len(entries))
+        self.assertEqual(12, len(entries))
         for name, target in entries:
             module, cls = target.split(':')
             run = getattr(importlib.import_module(module), cls).run

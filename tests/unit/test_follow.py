@@ -522,7 +522,8 @@ class TestListing(base.TestCase):
             [('', 'in:tripleo.ffwd_upgrade.v1.prepare,'
                   'tripleo.ffwd_upgrade.v1.run,'
                   'tripleo.ffwd_upgrade.v1.converge,'
-                  'tripleo.ffwd_upgrade.v1.abort'),
+                  'tripleo.ffwd_upgrade.v1.abort,'
+                  'tripleo.ffwd_upgrade.v1.restore'),
              ('8', asked[0][1]), ('6', asked[0][1])], asked)
 
     def test_current_task_of_a_failed_execution(self):

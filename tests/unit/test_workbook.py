@@ -42,8 +42,8 @@ class TestWorkbook(base.TestCase):
         except TypeError:  # Mistral 6 (Queens) always validates.
             spec = parser.get_workbook_spec_from_yaml(self.text)
         self.assertEqual('tripleo.ffwd_upgrade.v1', spec.get_name())
-        self.assertEqual(['abort', 'converge', 'preflight', 'prepare', 'run',
-                          'update_and_wait'],
+        self.assertEqual(['abort', 'converge', 'preflight', 'prepare',
+                          'restore', 'run', 'update_and_wait'],
                          sorted(w.get_name() for w in spec.get_workflows()))
 
     def test_prepare_and_converge_share_the_stack_update(self):

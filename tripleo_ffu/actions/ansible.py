@@ -27,6 +27,7 @@ from tripleo_ffu.ansible import runner
 from tripleo_ffu import journal
 from tripleo_ffu import locks
 from tripleo_ffu import contract
+from tripleo_ffu import db_dumps
 from tripleo_ffu import paths
 from tripleo_ffu import runs
 from tripleo_ffu import stacks
@@ -249,11 +250,18 @@ class AnsiblePlaybookAction(actions.Action):
                          % journal.describe(resume['repeats']))
         if resume['journal_file'] and (
                 contract.DEFAULT_PLAYBOOK in self.playbooks):
-            where = journal.summary(journal.read(resume['journal_file']))
+            found = journal.read(resume['journal_file'])
+            where = journal.summary(found)
             if where:
                 notes.append('Journal (%s): %s.' % (
                     resume['journal_file'], '; '.join(
                         '%s %s' % line for line in where)))
+            dumps = db_dumps.manifests(found)
+            if dumps:
+                notes.append('Database dumps (to go back to before a '
+                             'release\'s DB sync: "openstack overcloud '
+                             'ffwd-upgrade restore --release <release>"): '
+                             '%s.' % db_dumps.describe(dumps))
         if notes:
             result['message'] = ' '.join([result['message']] + notes)
 

@@ -29,6 +29,7 @@ from tripleo_ffu.config import overcloudrc
 from tripleo_ffu import files
 from tripleo_ffu import journal
 from tripleo_ffu import contract
+from tripleo_ffu import db_dumps
 from tripleo_ffu import paths
 from tripleo_ffu import stacks
 
@@ -120,6 +121,11 @@ class DownloadConfigAction(actions.Action):
                         '(see %s).' % (len(report['resume_points']),
                                        journal.SKIP_VAR,
                                        paths.HYGIENE_REPORT))
+        if report.get('db_dumps'):
+            message += (' The bootstrap nodes dump their databases at the '
+                        'DB sync step of each release, before it (kept in '
+                        '%s on the node; "ffwd-upgrade restore --release '
+                        '<release>" loads them back).' % db_dumps.DUMP_DIR)
         if problems:
             message += (' The Ansible runtime cannot load %d file(s): "run" '
                         'refuses a playbook while a task file or itself is '
@@ -136,6 +142,7 @@ class DownloadConfigAction(actions.Action):
                     report['no_step_condition'][:MAX_REPORTED_TASKS]),
                 'converted': converted,
                 'resume_points': report['resume_points'],
+                'db_dumps': report.get('db_dumps', []),
                 'ansible_check': problems[:MAX_REPORTED_TASKS],
                 'ansible': runtime,
                 'deployments': report['deployments'],

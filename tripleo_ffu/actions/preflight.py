@@ -15,20 +15,16 @@
 import json
 import logging
 import os
-import subprocess
 
 from heatclient import exc as heat_exc
 from mistral_lib import actions
-import yaml
 
 from tripleo_ffu.actions import clients
 from tripleo_ffu.actions import failures
 from tripleo_ffu.actions import lock
 from tripleo_ffu.ansible import check
-from tripleo_ffu.ansible import events
 from tripleo_ffu.ansible import inputs
 from tripleo_ffu.ansible import runner
-from tripleo_ffu import compat
 from tripleo_ffu import contract
 from tripleo_ffu import files
 from tripleo_ffu import journal
@@ -177,30 +173,12 @@ class PreflightAction(actions.Action):
         """The nodes answer the node playbook over the inventory's SSH."""
         directory = os.path.join(
             journal.make_state_dir(work_dir, self.stack), 'preflight')
-        compat.makedirs(directory, 0o700)
-        playbook = os.path.join(directory, 'node-checks.yaml')
-        with files.open_private(playbook) as f:
-            yaml.safe_dump(preflight.node_playbook(), f,
-                           default_flow_style=False)
-        events_file = os.path.join(directory, 'events-%s.jsonl' % (
-            execution_id or 'manual'))
-        cfg = runner.write_ansible_cfg(
-            config_dir, os.path.join(config_dir, 'ansible.log'))
-        env = dict(os.environ, ANSIBLE_CONFIG=cfg,
-                   **{contract.EVENTS_FILE_ENV: events_file})
-        hosts = inputs.hosts_matching(inventory, 'overcloud')
-        output = os.path.join(directory, 'ansible-output.log')
-        with files.open_private(output) as out:
-            proc = subprocess.Popen(
-                [ansible_playbook, '-i', inventory, '--limit', 'overcloud',
-                 playbook], cwd=config_dir, env=env, stdout=out,
-                stderr=subprocess.STDOUT, preexec_fn=os.setsid)
-        if not compat.wait(proc, self.node_timeout):
-            runner.stop_group(proc.pid, reap=proc.poll)
-        found, _ = events.read_new_events(events_file, 0)
-        with open(output) as f:
-            error_line = events.first_error_line(f.read())
-        return preflight.node_rows(found, hosts, error_line)
+        found, error_line = runner.run_node_playbook(
+            ansible_playbook, config_dir, preflight.node_playbook(),
+            directory, 'node-checks-%s' % (execution_id or 'manual'),
+            self.node_timeout)
+        return preflight.node_rows(
+            found, inputs.hosts_matching(inventory, 'overcloud'), error_line)
 
     def _record(self, work_dir, execution_id, rows, skipped=False):
         """Each pre-flight (or its skip) in the stack's state, a line.

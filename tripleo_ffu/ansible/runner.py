@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+import yaml
+
 from tripleo_ffu.ansible import events as events_mod
 from tripleo_ffu.ansible import inputs
 from tripleo_ffu import compat
@@ -279,6 +281,41 @@ def stop_group(pgid, grace_s=30, reap=None):
             break
         time.sleep(0.2)
     compat.kill_group(pgid, signal.SIGKILL)
+
+
+def run_node_playbook(ansible_playbook, config_dir, plays, directory, name,
+                      timeout_s, limit='overcloud'):
+    """Run a small playbook of our own on the downloaded inventory's nodes.
+
+    It is written to `directory`/<name>.yaml, its events to
+    events-<name>.jsonl and Ansible's output to <name>.log there (private),
+    over the config's ansible.cfg (the nodes' SSH user and key). Returns
+    (events, Ansible's own error line or None); a run past `timeout_s` is
+    stopped.
+    """
+    compat.makedirs(directory, 0o700)
+    playbook = os.path.join(directory, '%s.yaml' % name)
+    with files.open_private(playbook) as f:
+        yaml.safe_dump(plays, f, default_flow_style=False)
+    events_file = os.path.join(directory, 'events-%s.jsonl' % name)
+    if os.path.exists(events_file):
+        os.unlink(events_file)
+    cfg = write_ansible_cfg(config_dir,
+                            os.path.join(config_dir, 'ansible.log'))
+    env = dict(os.environ, ANSIBLE_CONFIG=cfg,
+               **{contract.EVENTS_FILE_ENV: events_file})
+    output = os.path.join(directory, '%s.log' % name)
+    with files.open_private(output) as out:
+        proc = subprocess.Popen(
+            [ansible_playbook, '-i',
+             os.path.join(config_dir, paths.INVENTORY_FILE),
+             '--limit', limit, playbook], cwd=config_dir, env=env,
+            stdout=out, stderr=subprocess.STDOUT, preexec_fn=os.setsid)
+    if not compat.wait(proc, timeout_s):
+        stop_group(proc.pid, reap=proc.poll)
+    found, _ = events_mod.read_new_events(events_file, 0)
+    with open(output) as f:
+        return found, events_mod.first_error_line(f.read())
 
 
 def wait_playbook(run, timeout_s):

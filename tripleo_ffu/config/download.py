@@ -30,6 +30,7 @@ from tripleo_ffu.config import errors
 from tripleo_ffu.config import inventory as inventory_mod
 from tripleo_ffu.config import playbooks
 from tripleo_ffu.config import tasks as tasks_mod
+from tripleo_ffu import db_dumps
 from tripleo_ffu import files as files_mod
 from tripleo_ffu import paths
 
@@ -160,7 +161,7 @@ def render_config(outputs, node_user, stack=None, deployments=(),
 
     files = {}
     report = {'fixed_step_order': [], 'no_step_condition': [],
-              'converted': [], 'resume_points': []}
+              'converted': [], 'resume_points': [], 'db_dumps': []}
     for role, role_data in sorted(outputs['RoleData'].items()):
         files.update(_role_files(role, role_data, report))
 
@@ -169,6 +170,10 @@ def render_config(outputs, node_user, stack=None, deployments=(),
         value, converted, resume = playbooks.convert(relpath, value)
         report['converted'] += converted
         report['resume_points'] += resume
+        if relpath == db_dumps.BOOTSTRAP_TASKS:
+            if isinstance(value, compat.string_types):
+                value = yaml.safe_load(value)
+            report['db_dumps'] += db_dumps.add_dump(relpath, value)
         files[relpath] = (value if isinstance(value, compat.string_types)
                           else to_yaml(value))
 

@@ -121,11 +121,11 @@ def add_work_dir_option(parser, what, unset):
             what, contract.WORK_DIR_ENV, unset))
 
 
-def confirm(step, stack, stdin=None, stdout=None):
+def confirm(step, stack, stdin=None, stdout=None, warning=CONFIRM_WARNING):
     """Ask the operator to type `yes`; return True only if they did."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    stdout.write('%s\n' % CONFIRM_WARNING)
+    stdout.write('%s\n' % warning)
     if not stdin.isatty():
         stdout.write('No terminal to confirm on: pass --yes to run '
                      '"ffwd-upgrade %s" unattended.\n' % step)
@@ -182,6 +182,9 @@ class FFWDUpgradeBase(command.Command):
         """Print what would be sent instead of starting: True if so."""
         return False
 
+    def confirm_warning(self, parsed_args):
+        return CONFIRM_WARNING
+
     @exit_on_failure
     def take_action(self, parsed_args):
         workflow_input = self.workflow_input(parsed_args)
@@ -194,7 +197,7 @@ class FFWDUpgradeBase(command.Command):
             return
         if not parsed_args.yes and not confirm(
                 self.step, parsed_args.stack, self.app.stdin,
-                self.app.stdout):
+                self.app.stdout, self.confirm_warning(parsed_args)):
             raise errors.FFUError(
                 'Cancelled: ffwd-upgrade %s was not confirmed; nothing was '
                 'started.' % self.step)
@@ -506,6 +509,31 @@ class FFWDUpgradeAbort(FFWDUpgradeBase):
 
     def workflow_input(self, parsed_args):
         return {'stack': parsed_args.stack, 'timeout': parsed_args.timeout,
+                'work_dir': parsed_args.work_dir}
+
+
+class FFWDUpgradeRestore(FFWDUpgradeBase):
+    """Load back the databases dumped before a release's DB sync."""
+
+    step = 'restore'
+
+    def get_parser(self, prog_name):
+        parser = super(FFWDUpgradeRestore, self).get_parser(prog_name)
+        parser.add_argument(
+            '--release', required=True, choices=journal.RELEASES,
+            help='The release whose DB sync to undo: the databases the '
+                 'bootstrap nodes dumped just before it are loaded back.')
+        return parser
+
+    def confirm_warning(self, parsed_args):
+        return ('WARNING: this replaces the databases of the nodes that '
+                'dumped them with the dumps taken before the %s DB sync: '
+                'whatever was written to them since is lost. The next run '
+                'does that DB sync again.' % parsed_args.release)
+
+    def workflow_input(self, parsed_args):
+        return {'stack': parsed_args.stack, 'release': parsed_args.release,
+                'timeout': parsed_args.timeout,
                 'work_dir': parsed_args.work_dir}
 
 

@@ -258,7 +258,17 @@ def _free_el7_ids(el7_ids):
                                check=True)
 
 
+# The root client settings TripleO leaves on a controller (the node's
+# mysql and mysqldump log in with them); the socket is EL7's, where this
+# machine's client would look elsewhere.
+ROOT_MY_CNF = '/root/.my.cnf'
+
+
 def start_mariadb(address):
+    if not os.path.exists(ROOT_MY_CNF):
+        with open(ROOT_MY_CNF, 'w') as f:
+            f.write('[client]\nuser=root\nsocket=%s\n' % MYSQL_SOCKET)
+        os.chmod(ROOT_MY_CNF, 0o600)
     if _mariadb_alive():
         return
     if not os.path.isdir('/var/lib/mysql/mysql'):

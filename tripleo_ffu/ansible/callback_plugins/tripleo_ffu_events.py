@@ -107,6 +107,22 @@ def upgrade_context(task):
     return found
 
 
+# The JSON key of the manifest the database dump task prints
+# (tripleo_ffu/db_dumps.py): the journal keeps it with the host's result.
+DB_DUMP_KEY = 'tripleo_ffu_db_dump'
+
+
+def db_dump(result):
+    """The manifest a dump task printed, or None."""
+    stdout = result.get('stdout')
+    if not isinstance(stdout, STRING_TYPES) or DB_DUMP_KEY not in stdout:
+        return None
+    try:
+        return json.loads(stdout).get(DB_DUMP_KEY)
+    except (ValueError, AttributeError):
+        return None
+
+
 # What the journal keeps: enough to tell where each host is in the walk.
 JOURNAL_EVENTS = frozenset((
     'playbook_on_start', 'runner_on_ok', 'runner_on_failed',
@@ -162,8 +178,13 @@ class CallbackModule(CallbackBase):
                    task_uuid=task._uuid)
 
     def v2_runner_on_ok(self, result):
+        extra = {}
+        manifest = db_dump(result._result)
+        if manifest is not None:
+            extra['db_dump'] = manifest
         self._host_event('runner_on_ok', result,
-                         changed=bool(result._result.get('changed')))
+                         changed=bool(result._result.get('changed')),
+                         **extra)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._host_event('runner_on_failed', result,

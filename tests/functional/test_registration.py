@@ -28,6 +28,7 @@ class TestRegistration(base.FunctionalTestCase):
                           'tripleo.ffwd_upgrade.v1.converge',
                           'tripleo.ffwd_upgrade.v1.abort',
                           'tripleo.ffwd_upgrade.v1.preflight',
+                          'tripleo.ffwd_upgrade.v1.restore',
                           'tripleo.ffwd_upgrade.v1.update_and_wait'},
                          set(workflows))
         for workflow in workflows.values():

@@ -114,12 +114,12 @@ def work_dir_row(work_dir, free_bytes):
     return row('Undercloud work dir space', PASS, detail)
 
 
-def releases_row(releases):
+def releases_row(releases, where='in the downloaded walk'):
     """FastForwardUpgradeReleases: in release order, ending at queens."""
     check = 'FastForwardUpgradeReleases'
     if not releases:
-        return row(check, WARN, 'no release list found in the downloaded '
-                   'walk: check its order by hand')
+        return row(check, WARN, 'no release list found %s: check its '
+                   'order by hand' % where)
     known = [r for r in releases if r in journal.RELEASES]
     ordered = sorted(known, key=journal.RELEASES.index)
     if known != list(releases) or ordered != known:
@@ -129,6 +129,41 @@ def releases_row(releases):
         return row(check, FAIL, '%s: ends at %s, not %s' % (
             ', '.join(releases), releases[-1], TARGET_RELEASE))
     return row(check, PASS, ', '.join(releases))
+
+
+TEMPLATES_CHECK = 'Templates and environments of prepare'
+LIFECYCLE_CHECK = 'Lifecycle environment of prepare'
+MAPPINGS_CHECK = 'Resource mappings of the deploy kept'
+
+
+def prepare_rows(templates_dir, error=None, lost=None, allow_lost=False,
+                 lifecycle=None, releases=None):
+    """The checks prepare makes before its update, as rows.
+
+    `error`: why the templates or environments do not load (the other
+    checks cannot be made then); `lost`: the sentence naming the mappings
+    the update would lose; `lifecycle`: the lifecycle environment prepare
+    puts first; `releases`: FastForwardUpgradeReleases if the
+    environments set it.
+    """
+    if error:
+        return [row(TEMPLATES_CHECK, FAIL, error)]
+    rows = [row(TEMPLATES_CHECK, PASS, '%s render and load with the '
+                'environments given' % templates_dir),
+            row(LIFECYCLE_CHECK, PASS, '%s, first of the environments of '
+                'the update (as upstream\'s prepare)' % lifecycle)]
+    if lost:
+        rows.append(row(MAPPINGS_CHECK, WARN if allow_lost else FAIL,
+                        lost + (' (--allow-lost-mappings given)'
+                                if allow_lost else '')))
+    else:
+        rows.append(row(MAPPINGS_CHECK, PASS, 'no mapping of the stack\'s '
+                        'environment would go back to the templates\' '
+                        'defaults'))
+    if releases is not None:
+        rows.append(releases_row(releases, 'in the environments prepare '
+                                 'sends'))
+    return rows
 
 
 def _release_list(value):

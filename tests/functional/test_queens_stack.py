@@ -33,6 +33,7 @@ from tests.unit import test_queens_outputs
 from tripleo_ffu import contract
 from tripleo_ffu import node_script
 from tripleo_ffu import paths
+from tripleo_ffu import preflight as preflight_mod
 from tripleo_ffu import templates
 from tripleo_ffu_sandbox.components import node_containers as containers
 from tripleo_ffu_sandbox import queens
@@ -172,6 +173,44 @@ class TestQueensNodes(QueensTestCase):
                       'yaml -> OS::Nova::Server)', result.out)
         self.assertIn('--allow-lost-mappings', result.out)
         self.assertIn('stack %s was not updated' % STACK, result.out)
+        self.assertEqual(before, self.heat.stacks.get(STACK).updated_time)
+
+    def test_preflight_makes_prepares_checks_of_its_arguments(self):
+        """Prepare's command line, checked before anything changes."""
+        args = self.sandbox.step_arguments(KIND, 'prepare', STACK)
+        before = self.heat.stacks.get(STACK).updated_time
+
+        def preflight(*extra):
+            result = self.openstack('preflight', '--stack', STACK, '-f',
+                                    'json', *(list(extra)))
+            return result, {r['Check']: r for r in json.loads(result.stdout)}
+
+        result, rows = preflight(*args)
+        self.assertEqual(0, result.rc, result)
+        for check in (preflight_mod.TEMPLATES_CHECK,
+                      preflight_mod.LIFECYCLE_CHECK,
+                      preflight_mod.MAPPINGS_CHECK, 'Stack %s' % STACK,
+                      preflight_mod.NODE_CHECKS['ssh']):
+            self.assertEqual('pass', rows[check]['Result'], rows[check])
+
+        # An environment file that is not there.
+        missing = os.path.join(self.sandbox.work_dir, 'no-such-env.yaml')
+        result, rows = preflight(*(args + ['-e', missing]))
+        self.assertEqual(1, result.rc, result)
+        self.assertEqual('fail', rows[preflight_mod.TEMPLATES_CHECK][
+            'Result'])
+        self.assertIn(missing, rows[preflight_mod.TEMPLATES_CHECK]['Detail'])
+        self.assertIn('Pre-flight failed 1 check(s)', result.out)
+
+        # An environment file of the deploy left out.
+        at = [n for n, arg in enumerate(args)
+              if arg.endswith('/deployed-server-environment.yaml')][0]
+        result, rows = preflight(*(args[:at - 1] + args[at + 1:]))
+        self.assertEqual(1, result.rc, result)
+        mappings = rows[preflight_mod.MAPPINGS_CHECK]
+        self.assertEqual('fail', mappings['Result'])
+        self.assertIn('OS::TripleO::Server (deployed-server/deployed-server.'
+                      'yaml -> OS::Nova::Server)', mappings['Detail'])
         self.assertEqual(before, self.heat.stacks.get(STACK).updated_time)
 
     def test_failure_at_pike_db_sync_then_resume(self):

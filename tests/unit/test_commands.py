@@ -21,6 +21,7 @@ from tests.unit import base
 from tests.unit.test_follow import FakeMistral
 from tests.unit.test_follow import task
 from tripleo_ffu import compat
+from tripleo_ffu import preflight
 from tripleo_ffu.v1 import environment
 from tripleo_ffu.v1 import ffwd_upgrade
 
@@ -162,6 +163,45 @@ class TestOptions(CommandTestCase):
             args.execution, args.stack, args.limit, args.follow))
         self.assertRaises(base.ParserError, self.check_parser, cmd,
                           ['--limit', 'x'])
+
+
+class TestRestoreAndPreflightOptions(CommandTestCase):
+
+    def test_restore_needs_a_release_and_says_what_is_lost(self):
+        cmd = self.command(ffwd_upgrade.FFWDUpgradeRestore)
+        self.assertRaises(base.ParserError, self.check_parser, cmd, [])
+        self.assertRaises(base.ParserError, self.check_parser, cmd,
+                          ['--release', 'kilo'])
+        args = self.check_parser(cmd, ['--release', 'pike', '--stack', 's'])
+        self.assertEqual({'stack': 's', 'release': 'pike', 'timeout': 240,
+                          'work_dir': None}, cmd.workflow_input(args))
+        self.assertIn('dumps taken before the pike DB sync: whatever was '
+                      'written to them since is lost',
+                      cmd.confirm_warning(args))
+
+    def test_preflight_checks_prepares_arguments(self):
+        cmd = self.command(ffwd_upgrade.FFWDUpgradePreflight)
+        self.assertEqual(([], {}), ffwd_upgrade.prepare_checks_input(
+            self.check_parser(cmd, [])))
+        # A file that cannot be read: a failed row, nothing sent.
+        rows, sent = ffwd_upgrade.prepare_checks_input(self.check_parser(
+            cmd, ['-e', os.path.join(self.tmp, 'missing.yaml')]))
+        self.assertEqual({}, sent)
+        self.assertEqual([(preflight.TEMPLATES_CHECK, 'fail')],
+                         [(r['check'], r['result']) for r in rows])
+        self.assertIn('missing.yaml', rows[0]['detail'])
+        # Without --templates, the lifecycle environment must be given.
+        env = self.write('env.yaml', 'parameter_defaults: {A: 1}\n')
+        rows, sent = ffwd_upgrade.prepare_checks_input(
+            self.check_parser(cmd, ['-e', env]))
+        self.assertEqual([(preflight.TEMPLATES_CHECK, 'pass'),
+                          (preflight.LIFECYCLE_CHECK, 'fail')],
+                         [(r['check'], r['result']) for r in rows])
+        lifecycle = self.write(
+            'tht/environments/lifecycle/ffwd-upgrade-prepare.yaml', '{}\n')
+        rows, sent = ffwd_upgrade.prepare_checks_input(
+            self.check_parser(cmd, ['-e', env, '-e', lifecycle]))
+        self.assertEqual('pass', rows[1]['result'])
 
 
 class TestOvercloudrc(CommandTestCase):

@@ -25,6 +25,27 @@ def results(rows):
 
 class TestRows(base.TestCase):
 
+    def test_prepares_own_checks(self):
+        self.assertEqual([(preflight.TEMPLATES_CHECK, 'fail')],
+                         results(preflight.prepare_rows(
+                             '/t', error='bad.yaml: not YAML')))
+        good = preflight.prepare_rows(
+            '/t', lifecycle='environments/lifecycle/upgrade-prepare.yaml',
+            releases=['ocata', 'pike', 'queens'])
+        self.assertEqual([(preflight.TEMPLATES_CHECK, 'pass'),
+                          (preflight.LIFECYCLE_CHECK, 'pass'),
+                          (preflight.MAPPINGS_CHECK, 'pass'),
+                          ('FastForwardUpgradeReleases', 'pass')],
+                         results(good))
+        lost = preflight.prepare_rows('/t', lost='1 resource mapping(s)',
+                                      lifecycle='l')
+        self.assertEqual('fail', lost[2]['result'])
+        self.assertEqual('1 resource mapping(s)', lost[2]['detail'])
+        allowed = preflight.prepare_rows('/t', lost='1 resource mapping(s)',
+                                         allow_lost=True, lifecycle='l')
+        self.assertEqual('warn', allowed[2]['result'])
+        self.assertEqual(3, len(allowed))
+
     def test_stack(self):
         self.assertEqual([('Stack oc', 'pass'),
                           ('Other ffwd-upgrade steps', 'pass')],

@@ -22,6 +22,7 @@ from mistral_lib import actions
 from tripleo_ffu.actions import clients
 from tripleo_ffu.actions import failures
 from tripleo_ffu.actions import lock
+from tripleo_ffu.actions import stack as stack_actions
 from tripleo_ffu.ansible import check
 from tripleo_ffu.ansible import inputs
 from tripleo_ffu.ansible import runner
@@ -32,6 +33,7 @@ from tripleo_ffu import locks
 from tripleo_ffu import paths
 from tripleo_ffu import preflight
 from tripleo_ffu import stacks
+from tripleo_ffu import templates
 from tripleo_ffu.workflows import registration
 
 LOG = logging.getLogger(__name__)
@@ -47,9 +49,21 @@ class PreflightAction(actions.Action):
 
     def __init__(self, stack, work_dir=None, step=None, skip=False,
                  heat_url=None, mistral_url=None,
-                 node_timeout=NODE_TIMEOUT_S):
+                 node_timeout=NODE_TIMEOUT_S, templates=None,
+                 roles_file=None, networks_file=None, plan_environment=None,
+                 environments=None, environment=None, files=None,
+                 allow_lost_mappings=False):
         super(PreflightAction, self).__init__()
         self.stack = stack
+        # prepare's own inputs: its checks before the update, made here.
+        self.templates = templates
+        self.roles_file = roles_file
+        self.networks_file = networks_file
+        self.plan_environment = plan_environment
+        self.environments = environments or []
+        self.environment = environment or {}
+        self.files = files or {}
+        self.allow_lost_mappings = allow_lost_mappings
         self.work_dir = work_dir
         self.step = step
         self.skip = skip
@@ -70,6 +84,8 @@ class PreflightAction(actions.Action):
                     'message': 'Pre-flight skipped, as asked; recorded in '
                                '%s.' % os.path.join(state_dir, RECORD_FILE)}
         rows = self._stack_rows(context, execution_id)
+        if self.templates:
+            rows += self._prepare_rows(context, work_dir)
         stat = os.statvfs(work_dir)
         rows.append(preflight.work_dir_row(work_dir,
                                            stat.f_bavail * stat.f_frsize))
@@ -129,6 +145,33 @@ class PreflightAction(actions.Action):
                               'could not ask Mistral: %s' % e)]
         return preflight.stack_rows(self.stack, stack.stack_status, stuck,
                                     ahead)
+
+    def _prepare_rows(self, context, work_dir):
+        """Prepare's checks of its templates and environments, made now.
+
+        Rendered into the pre-flight's own directory: prepare's stays as
+        the last prepare left it.
+        """
+        try:
+            heat = clients.heat_client(context, self.heat_url)
+            stack = heat.stacks.get(self.stack, resolve_outputs=False)
+        except Exception:
+            return []  # The stack row says why.
+        rendered = os.path.join(journal.make_state_dir(work_dir, self.stack),
+                                'preflight', templates.RENDERED_DIR)
+        try:
+            arguments, lost = stack_actions.templates_update(
+                heat, stack, self.stack, rendered, self.templates,
+                self.roles_file, self.networks_file, self.plan_environment,
+                'prepare', self.environments, self.environment, self.files)
+        except templates.TemplatesError as e:
+            return preflight.prepare_rows(self.templates, error=str(e))
+        defaults = arguments['environment'].get('parameter_defaults') or {}
+        return preflight.prepare_rows(
+            self.templates, lost=lost,
+            allow_lost=self.allow_lost_mappings,
+            lifecycle=templates.LIFECYCLE_ENVIRONMENTS['prepare'],
+            releases=defaults.get('FastForwardUpgradeReleases'))
 
     def _registration_row(self, context):
         check_name = 'Workbook and actions in Mistral'

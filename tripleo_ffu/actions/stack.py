@@ -84,6 +84,43 @@ def failed(stack_status, message, failures=()):
                                  'failures': list(failures)})
 
 
+def templates_update(heat, stack, name, rendered, templates_dir,
+                     roles_file, networks_file, plan_environment, step,
+                     environments, environment=None, files=None):
+    """Update arguments and lost mappings of a move to new templates.
+
+    (arguments, sentence naming the lost mappings or None): the stack
+    (`name` as the operator gave it) moves to `templates_dir`, rendered
+    into `rendered`. Raises TemplatesError when they do not render or
+    load.
+    """
+    compat.makedirs(os.path.dirname(rendered), 0o700)
+    templates.render(templates_dir, rendered, roles_file, networks_file,
+                     legacy_internal_api=stacks.has_legacy_internal_api(
+                         heat, stack.id))
+    plan = templates.plan_items(rendered, plan_environment)
+    step_items = templates.step_items(step, environments)
+    if environment:
+        step_items.append({'environment': environment})
+    arguments = templates.update_arguments(rendered, plan + step_items,
+                                           files or {})
+    lifecycle = [{'path': p} for p in
+                 templates.LIFECYCLE_ENVIRONMENTS.values()]
+    current = registry(heat.stacks.environment(stack.id))
+    lost = templates.lost_mappings(
+        current,
+        registry(templates.merge_environments(rendered, plan)[0]),
+        registry(templates.merge_environments(rendered, step_items)[0]),
+        rendered,
+        registry(templates.merge_environments(rendered, lifecycle)[0]))
+    if not lost:
+        return arguments, None
+    return arguments, templates.lost_mappings_message(
+        name, lost, rendered, templates.tree_root(
+            v for v in current.values()
+            if isinstance(v, compat.string_types)))
+
+
 class UpdateStackAction(actions.Action):
     """PATCH-update an existing stack with new environments and files.
 
@@ -124,36 +161,14 @@ class UpdateStackAction(actions.Action):
         """What the update sends besides parameters: template or not."""
         if not self.templates:
             return {'environment': self.environment, 'files': self.files}
-        rendered = templates.rendered_dir(
-            contract.resolve_work_dir(self.work_dir), self.stack)
-        compat.makedirs(os.path.dirname(rendered), 0o700)
-        templates.render(self.templates, rendered, self.roles_file,
-                         self.networks_file,
-                         legacy_internal_api=stacks.has_legacy_internal_api(
-                             heat, stack.id))
-        plan = templates.plan_items(rendered, self.plan_environment)
-        step = templates.step_items(self.step, self.environments)
-        if self.environment:
-            step.append({'environment': self.environment})
-        arguments = templates.update_arguments(rendered, plan + step,
-                                               self.files)
-        if not self.allow_lost_mappings:
-            lifecycle = [{'path': p} for p in
-                         templates.LIFECYCLE_ENVIRONMENTS.values()]
-            current = registry(heat.stacks.environment(stack.id))
-            lost = templates.lost_mappings(
-                current,
-                registry(templates.merge_environments(rendered, plan)[0]),
-                registry(templates.merge_environments(rendered, step)[0]),
-                rendered,
-                registry(templates.merge_environments(rendered,
-                                                      lifecycle)[0]))
-            if lost:
-                raise templates.TemplatesError(
-                    templates.lost_mappings_message(
-                        self.stack, lost, rendered, templates.tree_root(
-                            v for v in current.values()
-                            if isinstance(v, compat.string_types))))
+        arguments, lost = templates_update(
+            heat, stack, self.stack, templates.rendered_dir(
+                contract.resolve_work_dir(self.work_dir), self.stack),
+            self.templates, self.roles_file, self.networks_file,
+            self.plan_environment, self.step, self.environments,
+            self.environment, self.files)
+        if lost and not self.allow_lost_mappings:
+            raise templates.TemplatesError(lost)
         return arguments
 
     def _update(self, context):

@@ -34,6 +34,7 @@ from tripleo_ffu import files
 from tripleo_ffu import journal
 from tripleo_ffu import locks
 from tripleo_ffu import paths
+from tripleo_ffu import preflight
 from tripleo_ffu import records
 from tripleo_ffu import runs
 from tripleo_ffu import templates
@@ -307,55 +308,16 @@ class StackUpdateCommand(FFWDUpgradeBase):
 
     def get_parser(self, prog_name):
         parser = super(StackUpdateCommand, self).get_parser(prog_name)
-        parser.add_argument(
-            '-e', '--environment-file', dest='environment_files',
-            action='append', default=[], metavar='<file>',
-            help='Environment file; repeatable, later files win.')
-        parser.add_argument(
-            '--environment-directory', dest='environment_directories',
-            action='append', default=[], metavar='<dir>',
-            help='Directory of environment files (*.yaml, name order), '
-                 'applied before the -e files; repeatable (default: %s '
-                 'when it exists).' % deploy_options.DEFAULT_ENV_DIRECTORY)
-        parser.add_argument(
-            '--allow-lost-mappings', action='store_true',
-            help='With --templates: update even when resource mappings of '
-                 'the stack\'s environment would go back to the templates\' '
-                 'defaults (refused otherwise, naming them: the sign of an '
-                 'environment file of the original deploy left out).')
-        deploy_options.add_options(parser)
+        add_stack_update_options(parser)
         return parser
 
     def notices(self, parsed_args):
         return deploy_options.notices(parsed_args)
 
     def workflow_input(self, parsed_args):
-        if parsed_args.no_proxy:
-            os.environ['no_proxy'] = parsed_args.no_proxy
-        if parsed_args.answers_file:
-            apply_answers_file(parsed_args)
-        env_dirs = deploy_options.environment_directories(parsed_args)
-        workflow_input = {'stack': parsed_args.stack,
-                          'timeout': parsed_args.timeout,
-                          'work_dir': parsed_args.work_dir}
-        parameters = deploy_options.parameters(parsed_args)
-        if parsed_args.templates:
-            workflow_input.update(templates_input(
-                parsed_args, self.step, env_dirs),
-                allow_lost_mappings=parsed_args.allow_lost_mappings)
-            if parameters:
-                workflow_input['environments'].append(
-                    {'environment': {'parameter_defaults': parameters}})
-            return workflow_input
-        env, files, env_paths = environment.load(
-            parsed_args.environment_files, env_dirs)
-        for path in env_paths:
-            LOG.debug('environment file: %s', path)
-        if parameters:
-            env = dict(env, parameter_defaults=dict(
-                env.get('parameter_defaults') or {}, **parameters))
-        workflow_input.update(environment=env, files=files)
-        return workflow_input
+        return dict(stack_update_input(parsed_args, self.step),
+                    stack=parsed_args.stack, timeout=parsed_args.timeout,
+                    work_dir=parsed_args.work_dir)
 
     def dry_run(self, parsed_args, workflow_input):
         if not (parsed_args.dry_run or parsed_args.update_plan_only):
@@ -365,6 +327,55 @@ class StackUpdateCommand(FFWDUpgradeBase):
         for line in describe_update(workflow_input, self.step):
             self._write('  ' + line)
         return True
+
+
+def add_stack_update_options(parser):
+    """prepare's and converge's options: upstream's deploy ones and ours."""
+    parser.add_argument(
+        '-e', '--environment-file', dest='environment_files',
+        action='append', default=[], metavar='<file>',
+        help='Environment file; repeatable, later files win.')
+    parser.add_argument(
+        '--environment-directory', dest='environment_directories',
+        action='append', default=[], metavar='<dir>',
+        help='Directory of environment files (*.yaml, name order), '
+             'applied before the -e files; repeatable (default: %s '
+             'when it exists).' % deploy_options.DEFAULT_ENV_DIRECTORY)
+    parser.add_argument(
+        '--allow-lost-mappings', action='store_true',
+        help='With --templates: update even when resource mappings of '
+             'the stack\'s environment would go back to the templates\' '
+             'defaults (refused otherwise, naming them: the sign of an '
+             'environment file of the original deploy left out).')
+    deploy_options.add_options(parser)
+
+
+def stack_update_input(parsed_args, step):
+    """The template and environment inputs of a prepare or converge.
+
+    Raises FFUError naming the file that cannot be used.
+    """
+    if parsed_args.no_proxy:
+        os.environ['no_proxy'] = parsed_args.no_proxy
+    if parsed_args.answers_file:
+        apply_answers_file(parsed_args)
+    env_dirs = deploy_options.environment_directories(parsed_args)
+    parameters = deploy_options.parameters(parsed_args)
+    if parsed_args.templates:
+        found = templates_input(parsed_args, step, env_dirs)
+        found['allow_lost_mappings'] = parsed_args.allow_lost_mappings
+        if parameters:
+            found['environments'].append(
+                {'environment': {'parameter_defaults': parameters}})
+        return found
+    env, files, env_paths = environment.load(
+        parsed_args.environment_files, env_dirs)
+    for path in env_paths:
+        LOG.debug('environment file: %s', path)
+    if parameters:
+        env = dict(env, parameter_defaults=dict(
+            env.get('parameter_defaults') or {}, **parameters))
+    return {'environment': env, 'files': files}
 
 
 def apply_answers_file(parsed_args):
@@ -538,7 +549,11 @@ class FFWDUpgradeRestore(FFWDUpgradeBase):
 
 
 class FFWDUpgradePreflight(command.Lister):
-    """Check that the upgrade of a stack can go: one go/no-go table."""
+    """Check that the upgrade of a stack can go: one go/no-go table.
+
+    Given prepare's arguments (--templates, -e, ...), prepare's own checks
+    of them are made too.
+    """
 
     auth_required = True
     COLUMNS = ('Check', 'Result', 'Detail')
@@ -554,6 +569,7 @@ class FFWDUpgradePreflight(command.Lister):
         parser.add_argument(
             '--timeout', type=positive_int, default=10, metavar='<minutes>',
             help='Bound on the wait, in minutes (default 10).')
+        add_stack_update_options(parser)
         return parser
 
     def run(self, parsed_args):
@@ -563,10 +579,13 @@ class FFWDUpgradePreflight(command.Lister):
 
     @exit_on_failure
     def take_action(self, parsed_args):
+        rows, prepare_input = prepare_checks_input(parsed_args)
+        redact.install().add(redact.secret_values(prepare_input))
         mistral = self.app.client_manager.workflow_engine
         ensure_registered(self.app, mistral)
-        execution = follow.start(mistral, 'preflight', {
-            'stack': parsed_args.stack, 'work_dir': parsed_args.work_dir})
+        execution = follow.start(mistral, 'preflight', dict(
+            prepare_input, stack=parsed_args.stack,
+            work_dir=parsed_args.work_dir))
         try:
             follow_to_end(mistral, execution.id,
                           parsed_args.timeout * 60, lambda line: None,
@@ -577,18 +596,52 @@ class FFWDUpgradePreflight(command.Lister):
             error = e
         output = follow.parse_output(follow.call(
             mistral, mistral.executions.get, execution.id))
-        checks = output.get('checks') or []
-        if not checks:
+        checks = rows + (output.get('checks') or [])
+        if not output.get('checks'):
             raise error or errors.FFUError(
                 'The pre-flight (execution %s) returned no check'
                 % execution.id)
         self.failed = error is not None or any(
-            c.get('result') == 'fail' for c in checks)
+            c.get('result') == preflight.FAIL for c in checks)
         if self.failed:
             # Beside the table (stdout stays the table, for -f json).
-            self.app.stderr.write('%s\n' % (output.get('message') or error))
+            self.app.stderr.write('%s\n' % (
+                preflight.failed_sentence(rows) if any(
+                    r['result'] == preflight.FAIL for r in rows)
+                else output.get('message') or error))
         return self.COLUMNS, [(c.get('check'), c.get('result'),
                                c.get('detail')) for c in checks]
+
+
+def prepare_checks_input(parsed_args):
+    """(rows made here, pre-flight input) from prepare's arguments.
+
+    Without --templates, -e or --answers-file: none. A file that cannot
+    be read is a failed row (the rest is checked all the same).
+    """
+    if not (parsed_args.templates or parsed_args.environment_files or
+            parsed_args.answers_file):
+        return [], {}
+    try:
+        found = stack_update_input(parsed_args, 'prepare')
+    except errors.FFUError as e:
+        return [preflight.row(preflight.TEMPLATES_CHECK, preflight.FAIL,
+                              str(e))], {}
+    if found.get('templates'):
+        return [], found
+    # The stack keeps its templates: the environments go as given, and
+    # the lifecycle one must be among them.
+    lifecycle = templates.LIFECYCLE_ENVIRONMENTS['prepare']
+    given = any(path.endswith(lifecycle)
+                for path in parsed_args.environment_files)
+    return [preflight.row(preflight.TEMPLATES_CHECK, preflight.PASS,
+                          'the environment files load (the stack keeps its '
+                          'templates)'),
+            preflight.row(preflight.LIFECYCLE_CHECK,
+                          preflight.PASS if given else preflight.FAIL,
+                          lifecycle if given else 'none of the -e files is '
+                          '%s: without --templates prepare sends only '
+                          'them; add it' % lifecycle)], {}
 
 
 class FFWDUpgradeRun(FFWDUpgradeBase):

@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import json
 import os
 import stat
 import subprocess
@@ -61,6 +62,18 @@ class TestRunDirectories(base.TestCase):
         details = dict(records.run_details(record))
         self.assertEqual('c0: ok=3 changed=1 failed=1 unreachable=0',
                          details['Recap'])
+        self.assertNotIn('Database dumps', details)
+        # The journal's dumps are listed with the run.
+        journal_file = os.path.join(self.work_dir, 'journal.jsonl')
+        with open(journal_file, 'w') as f:
+            f.write(json.dumps({'event': 'runner_on_ok', 'event_data': {
+                'host': 'c0', 'release': 'ocata', 'step': '8',
+                'db_dump': {'release': 'ocata', 'databases': [
+                    {'name': 'keystone', 'bytes': 4096}]}}}) + '\n')
+        details = dict(records.run_details(dict(record,
+                                                journal_file=journal_file)))
+        self.assertEqual('ocata on c0 (keystone, 4 KiB)',
+                         details['Database dumps'])
         self.assertIsNone(records.ansible_record(self.work_dir, 'oc', 'e3'))
 
     def test_status_lists_runs_made_without_mistral(self):

@@ -177,10 +177,11 @@ def entries(journal_events):
             runs[pair_key(*pair)] = entry
             current[host] = entry
         if entry is not None and kind in ('runner_on_ok',
-                                          'runner_on_failed'):
+                                          'runner_on_failed') and (
+                'db_dump' not in data):
             # Not only skipped tasks: the step did something here (a DB
             # sync step of a node that is not its role's bootstrap node
-            # skips all of it).
+            # skips all of it). The dump before a DB sync is not one.
             entry['ran'] = True
         failed = kind == 'runner_on_unreachable' or (
             kind == 'runner_on_failed' and not data.get('ignore_errors'))

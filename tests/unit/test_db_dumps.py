@@ -84,6 +84,18 @@ class TestManifests(base.TestCase):
                          db_dumps.describe(dumps))
         self.assertEqual('none', db_dumps.describe({}))
 
+    def test_a_dump_alone_is_not_a_db_sync_that_ran(self):
+        clock = test_journal.Clock()
+        found = [clock('playbook_on_start', playbook='ffu.yaml'),
+                 clock('runner_on_ok', host='n0', release='ocata', step='8',
+                       db_dump=dict(KEYSTONE, databases=[])),
+                 clock('runner_on_skipped', host='n0', release='ocata',
+                       step='8'),
+                 clock('playbook_on_stats')]
+        self.assertFalse(journal.entries(found)['n0']['ocata:8']['ran'])
+        # So walking it again is no repeat of a DB sync.
+        self.assertEqual({}, journal.plan(found, restart=True)[2])
+
     def test_restore_undoes_the_db_sync_and_what_came_after(self):
         clock = test_journal.Clock()
         found = ([clock('playbook_on_start', playbook='ffu.yaml')] +

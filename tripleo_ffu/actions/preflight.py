@@ -38,6 +38,9 @@ from tripleo_ffu.workflows import registration
 
 LOG = logging.getLogger(__name__)
 RECORD_FILE = 'preflight.jsonl'
+# What a step that its pre-flight stopped has not done.
+NOTHING_DONE = {'prepare': 'Nothing was changed: stack %s was not updated. ',
+                'run': 'Nothing was run on the nodes of stack %s. '}
 NODE_TIMEOUT_S = 180
 
 
@@ -107,10 +110,13 @@ class PreflightAction(actions.Action):
         result = {'status': 'SUCCESS', 'checks': rows, 'skipped': False,
                   'verdict': preflight.verdict(rows)}
         if result['verdict'] == preflight.FAIL:
-            result.update(status='FAILED', message='%s. Fix them, then run '
-                          'the step again (or check again with "openstack '
+            result.update(status='FAILED', message='%s. %sFix them, then '
+                          'run the step again (or check again with "openstack '
                           'overcloud ffwd-upgrade preflight --stack %s").' % (
-                              preflight.failed_sentence(rows), self.stack))
+                              preflight.failed_sentence(rows),
+                              NOTHING_DONE[self.step] % self.stack
+                              if self.step in NOTHING_DONE else '',
+                              self.stack))
             return actions.Result(error=result)
         result['message'] = 'Pre-flight of stack %s: %s (%d checks).' % (
             self.stack, result['verdict'], len(rows))

@@ -32,19 +32,14 @@ RESTORE_TIMEOUT_MIN = 60
 
 
 def restore_results(found, hosts):
-    """({host: 'restored ...'}, [failure sentences]) of the restore run."""
-    restored, failed = {}, []
-    for event in found:
-        data = event.get('event_data') or {}
-        if event.get('event') == 'runner_on_ok':
-            restored[data.get('host')] = data
+    """(hosts restored, [failure sentences]) of the restore run."""
+    restored = set((e.get('event_data') or {}).get('host') for e in found
+                   if e.get('event') == 'runner_on_ok')
     _, failures_found = events.summarize(found)
-    for failure in failures_found:
-        failed.append('%s: %s' % (failure['host'], failure['message']))
-    for host in hosts:
-        if host not in restored and not any(
-                f.startswith('%s:' % host) for f in failed):
-            failed.append('%s: no answer (see the restore log)' % host)
+    failed = ['%s: %s' % (f['host'], f['message']) for f in failures_found]
+    answered = restored | set(f['host'] for f in failures_found)
+    failed += ['%s: no answer (see the restore log)' % host
+               for host in hosts if host not in answered]
     return restored, failed
 
 
